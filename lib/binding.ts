@@ -1,0 +1,44 @@
+// Loads the native addon: build/Release when compiled here, else the prebuild
+// for this platform (node-gyp-build). The only untyped boundary of the package.
+import * as path from 'node:path';
+
+import { systemError } from './errors';
+
+export interface NativeBinding {
+  setErrorFactory(factory: typeof systemError): void;
+  shmCreate(osName: string, size: number, mode: number): [unknown, ArrayBuffer];
+  shmOpen(osName: string): [unknown, ArrayBuffer];
+  shmClose(handle: unknown, arrayBuffer: ArrayBuffer): void;
+  shmUnlink(osName: string): void;
+  semCreate(osName: string, value: number, mode: number): unknown;
+  semOpen(osName: string): unknown;
+  semUnlink(osName: string): void;
+  semPost(handle: unknown): void;
+  semTryWait(handle: unknown): boolean;
+  semWaitSync(handle: unknown, timeoutMs: number): boolean;
+  semWaitAsync(handle: unknown, timeoutMs: number, callback: (err: Error | null, acquired?: boolean) => void): unknown;
+  semCancel(request: unknown): boolean;
+  semClose(handle: unknown): void;
+}
+
+function load(): NativeBinding {
+  const root = path.join(__dirname, '..');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('node-gyp-build')(root) as NativeBinding;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `shmem: could not load the native addon for ${process.platform}-${process.arch} (Node ${process.version}).\n` +
+        `${why}\n` +
+        'Possible solutions:\n' +
+        '- Reinstall so that the prebuild for this platform is used: npm install shmem\n' +
+        '- Or build from source (needs python3, make and a C++ compiler): npm rebuild shmem\n' +
+        '- shmem needs Node.js itself; Electron and other runtimes that forbid external buffers are not supported.',
+      { cause: err },
+    );
+  }
+}
+
+export const native: NativeBinding = load();
+native.setErrorFactory(systemError);

@@ -1,0 +1,105 @@
+// Every error the package throws is built here, in the shapes Node users know:
+// system errors like fs's (code, errno, syscall, path), ERR_* argument errors,
+// EBADF for use after close, and AbortError.
+import { getSystemErrorMap } from 'node:util';
+
+/** An error from the operating system, shaped like Node's `fs` errors. */
+export interface SystemError extends Error {
+  /** Name of the error, e.g. `'ENOENT'`. */
+  code: string;
+  /** Negative error number, as in Node (`-2` for ENOENT on Linux). */
+  errno: number;
+  /** The failing call, e.g. `'shm_open'`. */
+  syscall: string;
+  /** The OS object name the call was about, e.g. `'/jobs'`. */
+  path?: string;
+}
+
+let errorMap: Map<number, [string, string]> | undefined;
+
+/** Builds a SystemError; the native layer calls this for every OS failure. */
+export function systemError(errno: number, syscall: string, path?: string): SystemError {
+  errorMap ??= getSystemErrorMap();
+  const [code, description] = errorMap.get(errno) ?? ['UNKNOWN', 'unknown error'];
+  let message = `${code}: ${description}, ${syscall}`;
+  if (path !== undefined) message += ` '${path}'`;
+  const err = new Error(message) as SystemError;
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  if (path !== undefined) err.path = path;
+  Error.captureStackTrace(err, systemError);
+  return err;
+}
+
+/** True if `err` is a SystemError (optionally with the given code). */
+export function isSystemError(err: unknown, code?: string): err is SystemError {
+  return (
+    err instanceof Error &&
+    typeof (err as SystemError).code === 'string' &&
+    typeof (err as SystemError).syscall === 'string' &&
+    (code === undefined || (err as SystemError).code === code)
+  );
+}
+
+/** Use after close: like Node's FileHandle, `code: 'EBADF'`. */
+export function closedError(what: string, syscall: string): SystemError {
+  const err = new Error(`${what} closed`) as SystemError;
+  err.code = 'EBADF';
+  err.errno = errorMapErrno('EBADF');
+  err.syscall = syscall;
+  Error.captureStackTrace(err, closedError);
+  return err;
+}
+
+function errorMapErrno(code: string): number {
+  errorMap ??= getSystemErrorMap();
+  for (const [errno, [name]] of errorMap) if (name === code) return errno;
+  return -9;
+}
+
+type NodeError<E extends Error> = E & { code: string };
+
+function nodeError<E extends Error>(Base: new (message: string) => E, code: string, message: string, caller: Function): NodeError<E> {
+  const err = new Base(message) as NodeError<E>;
+  err.code = code;
+  Error.captureStackTrace(err, caller);
+  return err;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'Received null';
+  if (value === undefined) return 'Received undefined';
+  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const ctor = (value as object).constructor?.name;
+    return ctor ? `Received an instance of ${ctor}` : 'Received an object';
+  }
+  let shown = String(value);
+  if (typeof value === 'string') shown = `'${shown.length > 28 ? `${shown.slice(0, 25)}...` : shown}'`;
+  if (typeof value === 'bigint') shown += 'n';
+  return `Received type ${typeof value} (${shown})`;
+}
+
+export function invalidArgType(name: string, expected: string, actual: unknown): NodeError<TypeError> {
+  return nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}. ${describe(actual)}`, invalidArgType);
+}
+
+export function outOfRange(name: string, range: string, actual: unknown): NodeError<RangeError> {
+  return nodeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${String(actual)}`, outOfRange);
+}
+
+export function invalidArgValue(name: string, actual: unknown, reason: string): NodeError<TypeError> {
+  let shown = typeof actual === 'string' ? `'${actual.length > 40 ? `${actual.slice(0, 37)}...` : actual}'` : String(actual);
+  shown = shown.replace(/\0/g, '\\x00');
+  return nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument '${name}' ${reason}. Received ${shown}`, invalidArgValue);
+}
+
+/** The error a wait rejects with when its AbortSignal fires (as Node's timers/promises). */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}

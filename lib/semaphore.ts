@@ -1,0 +1,191 @@
+import { native } from './binding';
+import { AbortError, closedError, isSystemError } from './errors';
+import { generateName, osName } from './names';
+import {
+  SEM_NAME_MAX_BYTES,
+  SEM_VALUE_MAX,
+  validateAbortSignal,
+  validateInteger,
+  validateMode,
+  validateName,
+  validateOptions,
+  validateTimeout,
+} from './validators';
+
+/** Options for {@link Semaphore.create}. */
+export interface SemaphoreCreateOptions {
+  /** Name other processes use to open it (no '/'). Generated when omitted. */
+  name?: string;
+  /** Initial value, default 1 (a lock). */
+  value?: number;
+  /** Permission bits, subject to the process umask. Default `0o600`. */
+  mode?: number;
+}
+
+/** Options for {@link Semaphore.wait}. */
+export interface SemaphoreWaitOptions {
+  /** Give up after this many milliseconds and resolve `false`. Default: wait forever. */
+  timeout?: number;
+  /** Abort the wait: the promise rejects with an `AbortError` and no unit is taken. */
+  signal?: AbortSignal;
+}
+
+interface PendingWait {
+  request: unknown;
+  reject: (err: Error) => void;
+  cleanup: () => void;
+}
+
+/**
+ * A named counting semaphore shared between processes (POSIX `sem_open`,
+ * Windows `CreateSemaphoreW`). With the default value 1 it is a lock.
+ *
+ * A semaphore taken by a process that is then killed stays taken: use the
+ * in-segment Mutex when holders may die.
+ *
+ * @example
+ * ```ts
+ * using sem = Semaphore.create({ name: 'jobs-lock' });
+ * if (sem.waitSync(1000)) {
+ *   try { ... } finally { sem.post(); }
+ * }
+ * ```
+ */
+export class Semaphore implements Disposable {
+  /** The name as given (no leading '/'), or the generated one. */
+  readonly name: string;
+  #handle: unknown;
+  readonly #pending = new Set<PendingWait>();
+
+  private constructor(name: string, handle: unknown) {
+    this.name = name;
+    this.#handle = handle;
+  }
+
+  /** Creates a new semaphore (`EEXIST` if the name is taken). */
+  static create(options?: SemaphoreCreateOptions): Semaphore {
+    const opts = validateOptions<SemaphoreCreateOptions>(options);
+    const value = opts.value === undefined ? 1 : validateInteger(opts.value, 'options.value', 0, SEM_VALUE_MAX);
+    const mode = validateMode(opts.mode);
+    if (opts.name !== undefined) {
+      const name = validateName(opts.name, 'options.name', SEM_NAME_MAX_BYTES);
+      return new Semaphore(name, native.semCreate(osName(name), value, mode));
+    }
+    for (;;) {
+      const name = generateName('sem_');
+      try {
+        return new Semaphore(name, native.semCreate(osName(name), value, mode));
+      } catch (err) {
+        if (!isSystemError(err, 'EEXIST')) throw err;
+      }
+    }
+  }
+
+  /** Opens an existing semaphore by name (`ENOENT` if there is none). */
+  static open(name: string): Semaphore {
+    validateName(name, 'name', SEM_NAME_MAX_BYTES);
+    return new Semaphore(name, native.semOpen(osName(name)));
+  }
+
+  /** Removes a name (`ENOENT` if absent). Processes that have it open keep using it. */
+  static unlink(name: string): void {
+    validateName(name, 'name', SEM_NAME_MAX_BYTES);
+    native.semUnlink(osName(name));
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  #open(syscall: string): unknown {
+    if (this.#handle === null) throw closedError('semaphore', syscall);
+    return this.#handle;
+  }
+
+  /** Adds one unit, waking one waiter. */
+  post(): void {
+    native.semPost(this.#open('sem_post'));
+  }
+
+  /** Takes a unit if one is free now; `false` when it would block. */
+  tryWait(): boolean {
+    return native.semTryWait(this.#open('sem_trywait'));
+  }
+
+  /**
+   * Takes a unit, blocking this thread up to `timeoutMs` (default: forever).
+   * Returns `false` on timeout. Use `wait()` on a thread that serves I/O.
+   */
+  waitSync(timeoutMs?: number): boolean {
+    const handle = this.#open('sem_wait');
+    return native.semWaitSync(handle, validateTimeout(timeoutMs, 'timeoutMs'));
+  }
+
+  /**
+   * Takes a unit without blocking the event loop or the libuv threadpool.
+   * Resolves `true` when taken, `false` on timeout; rejects with an
+   * `AbortError` when `signal` aborts (no unit is taken), and with `EBADF` if
+   * the semaphore is closed meanwhile.
+   */
+  wait(options?: SemaphoreWaitOptions): Promise<boolean> {
+    let timeout: number;
+    let signal: AbortSignal | undefined;
+    let handle: unknown;
+    try {
+      const opts = validateOptions<SemaphoreWaitOptions>(options);
+      timeout = validateTimeout(opts.timeout, 'options.timeout');
+      signal = validateAbortSignal(opts.signal);
+      handle = this.#open('sem_wait');
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      if (native.semTryWait(handle)) return Promise.resolve(true);
+      if (timeout === 0) return Promise.resolve(false);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      const entry: PendingWait = { request: undefined, reject, cleanup: () => {} };
+      entry.request = native.semWaitAsync(handle, timeout, (err, acquired) => {
+        this.#pending.delete(entry);
+        entry.cleanup();
+        if (err) reject(err);
+        else resolve(acquired === true);
+      });
+      this.#pending.add(entry);
+      if (signal) {
+        const onAbort = () => {
+          if (!native.semCancel(entry.request)) return; // already settled
+          this.#pending.delete(entry);
+          reject(new AbortError(undefined, { cause: signal.reason }));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  /**
+   * Closes this process's handle. Idempotent. Pending `wait()`s reject with
+   * `EBADF` (a unit a waiter took meanwhile is given back). Never removes the name.
+   */
+  close(): void {
+    if (this.#handle === null) return;
+    native.semClose(this.#handle);
+    this.#handle = null;
+    for (const entry of this.#pending) {
+      entry.cleanup();
+      entry.reject(closedError('semaphore', 'sem_wait'));
+    }
+    this.#pending.clear();
+  }
+
+  /** Removes the name (`ENOENT` if already gone); works after `close()`. */
+  unlink(): void {
+    native.semUnlink(osName(this.name));
+  }
+
+  /** Same as `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,123 @@
+import { native } from './binding';
+import { closedError, isSystemError } from './errors';
+import { generateName, osName } from './names';
+import { SIZE_MAX, validateInteger, validateMode, validateName, validateOptions } from './validators';
+
+/** Options for {@link SharedMemory.create}. */
+export interface SharedMemoryCreateOptions {
+  /** Name other processes use to attach (no '/'). Generated when omitted: see {@link SharedMemory.name}. */
+  name?: string;
+  /** Size in bytes, an integer >= 1. The memory is zero-filled and reserved at once. */
+  size: number;
+  /** Permission bits for the new segment, subject to the process umask as with `fs.open`. Default `0o600`. */
+  mode?: number;
+}
+
+/**
+ * A named block of operating-system shared memory, mapped into this process
+ * and exposed as a zero-copy `Buffer`.
+ *
+ * `close()` ends this process's use of it; `unlink()` removes the name so that
+ * the system frees the memory once every process has closed it. They are
+ * separate on purpose: typically every process closes, and one unlinks.
+ *
+ * @example
+ * ```ts
+ * using shm = SharedMemory.create({ name: 'jobs', size: 4096 });
+ * shm.buffer.write('hello');
+ * // another process: SharedMemory.open('jobs').buffer.toString('utf8', 0, 5) === 'hello'
+ * shm.unlink();
+ * ```
+ */
+export class SharedMemory implements Disposable {
+  /** The name as given (no leading '/'), or the generated one. */
+  readonly name: string;
+  /** Size in bytes. */
+  readonly size: number;
+  #handle: unknown;
+  readonly #arrayBuffer: ArrayBuffer;
+  readonly #buffer: Buffer;
+
+  private constructor(name: string, [handle, arrayBuffer]: [unknown, ArrayBuffer]) {
+    this.name = name;
+    this.size = arrayBuffer.byteLength;
+    this.#handle = handle;
+    this.#arrayBuffer = arrayBuffer;
+    this.#buffer = Buffer.from(arrayBuffer);
+  }
+
+  /**
+   * Creates a new segment. Fails with `EEXIST` if the name is taken. If any
+   * step fails, nothing is left behind.
+   */
+  static create(options: SharedMemoryCreateOptions): SharedMemory {
+    const opts = validateOptions<SharedMemoryCreateOptions>(options);
+    if (options === undefined) validateInteger(undefined, 'options.size', 1, SIZE_MAX);
+    const size = validateInteger(opts.size, 'options.size', 1, SIZE_MAX);
+    const mode = validateMode(opts.mode);
+    if (opts.name !== undefined) {
+      const name = validateName(opts.name, 'options.name');
+      return new SharedMemory(name, native.shmCreate(osName(name), size, mode));
+    }
+    for (;;) {
+      const name = generateName('shm_');
+      try {
+        return new SharedMemory(name, native.shmCreate(osName(name), size, mode));
+      } catch (err) {
+        if (!isSystemError(err, 'EEXIST')) throw err;
+      }
+    }
+  }
+
+  /** Attaches to an existing segment by name; its size comes from the system. `ENOENT` if there is none. */
+  static open(name: string): SharedMemory {
+    validateName(name);
+    const shm = new SharedMemory(name, native.shmOpen(osName(name)));
+    return shm;
+  }
+
+  /** Removes a name, like `fs.unlinkSync`: `ENOENT` if absent. Processes that have it mapped keep their mapping. */
+  static unlink(name: string): void {
+    validateName(name);
+    native.shmUnlink(osName(name));
+  }
+
+  /**
+   * The whole mapping as a Buffer (the same object on every access). After
+   * `close()` it, and every view made from it, has length 0.
+   */
+  get buffer(): Buffer {
+    return this.#buffer;
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  /**
+   * Ends this process's use of the segment: unmaps it and detaches the
+   * Buffer and all views over it (they become empty), so no access can fault.
+   * Idempotent. Never removes the name.
+   */
+  close(): void {
+    if (this.#handle === null) return;
+    native.shmClose(this.#handle, this.#arrayBuffer);
+    this.#handle = null;
+  }
+
+  /** Removes the name (`ENOENT` if already gone). This mapping stays usable until `close()`; works after `close()` too. */
+  unlink(): void {
+    native.shmUnlink(osName(this.name));
+  }
+
+  /** Same as `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal guard for methods that need an open mapping */
+  static assertOpen(shm: SharedMemory, syscall: string): void {
+    if (shm.closed) throw closedError('shared memory', syscall);
+  }
+}

@@ -1,0 +1,20 @@
+// Module entry: one line per concept.
+#include <napi.h>
+
+#include "errors.h"
+
+namespace shmem {
+void InitShm(Napi::Env env, Napi::Object exports);
+void InitSem(Napi::Env env, Napi::Object exports);
+}  // namespace shmem
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setErrorFactory", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                shmem::SetErrorFactory(info.Env(), info[0].As<Napi::Function>());
+              }));
+  shmem::InitShm(env, exports);
+  shmem::InitSem(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(shmem, Init)

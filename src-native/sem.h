@@ -1,0 +1,27 @@
+// OS layer for named counting semaphores. sem_posix.cc (Linux, macOS) and
+// sem_win32.cc. No Node-API in here.
+#pragma once
+#include <string>
+
+#include "os_result.h"
+
+namespace shmem {
+
+struct OsSem;  // opaque: sem_t* on POSIX, a HANDLE on Windows
+
+SysResult SemCreate(const std::string& name, unsigned value, int mode, OsSem** out);
+SysResult SemOpen(const std::string& name, OsSem** out);
+SysResult SemUnlink(const std::string& name);
+void SemClose(OsSem* s);
+
+SysResult SemPost(OsSem* s);
+
+// *acquired = false when the semaphore was not available (not an error).
+SysResult SemTryWait(OsSem* s, bool* acquired);
+
+// Blocks up to timeout_ms (< 0: forever). *acquired = false on timeout.
+// A short spin with SemTryWait comes first: a contended semaphore that is
+// released within a few microseconds is taken without sleeping in the kernel.
+SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired);
+
+}  // namespace shmem

@@ -1,0 +1,97 @@
+// POSIX shared memory: shm_open + mmap (Linux and macOS).
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shm.h"
+
+namespace shmem {
+
+namespace {
+
+int OpenRetry(const std::string& name, int flags, mode_t mode) {
+  int fd;
+  do {
+    fd = shm_open(name.c_str(), flags, mode);
+  } while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+void CloseFd(int fd) {
+  // close() must not be retried on EINTR on Linux: the descriptor is gone either way.
+  close(fd);
+}
+
+// Makes the whole size real now. On Linux tmpfs, posix_fallocate allocates the
+// pages (and sets the size), so a full /dev/shm gives ENOSPC here rather than
+// SIGBUS when a page is first touched.
+SysResult Reserve(int fd, size_t size) {
+#if defined(__APPLE__)
+  // macOS: ftruncate works only once on a shm object and there is no
+  // posix_fallocate; the object is memory-backed (no tmpfs quota), so setting
+  // the size is the reservation.
+  if (ftruncate(fd, static_cast<off_t>(size)) != 0) return SysResult::Fail(-errno, "ftruncate");
+  return SysResult::Ok();
+#else
+  int rc;
+  do {
+    rc = posix_fallocate(fd, 0, static_cast<off_t>(size));
+  } while (rc == EINTR);
+  if (rc == 0) return SysResult::Ok();
+  if (rc != EOPNOTSUPP && rc != EINVAL) return SysResult::Fail(-rc, "posix_fallocate");
+  // A file system without fallocate support: fall back to setting the size.
+  if (ftruncate(fd, static_cast<off_t>(size)) != 0) return SysResult::Fail(-errno, "ftruncate");
+  return SysResult::Ok();
+#endif
+}
+
+SysResult Map(int fd, size_t size, ShmMapping* out) {
+  void* addr = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) return SysResult::Fail(-errno, "mmap");
+  out->addr = addr;
+  out->size = size;
+  return SysResult::Ok();
+}
+
+}  // namespace
+
+SysResult ShmCreate(const std::string& name, size_t size, int mode, ShmMapping* out) {
+  int fd = OpenRetry(name, O_CREAT | O_EXCL | O_RDWR, static_cast<mode_t>(mode));
+  if (fd < 0) return SysResult::Fail(-errno, "shm_open");
+  SysResult r = Reserve(fd, size);
+  if (r.ok()) r = Map(fd, size, out);
+  CloseFd(fd);  // the mapping keeps the object alive; no descriptor is held
+  if (!r.ok()) shm_unlink(name.c_str());  // a failed create leaves no name behind
+  return r;
+}
+
+SysResult ShmOpen(const std::string& name, ShmMapping* out) {
+  int fd = OpenRetry(name, O_RDWR, 0);
+  if (fd < 0) return SysResult::Fail(-errno, "shm_open");
+  struct stat st;
+  SysResult r;
+  if (fstat(fd, &st) != 0) {
+    r = SysResult::Fail(-errno, "fstat");
+  } else if (st.st_size <= 0) {
+    // A name whose creator never set a size (e.g. it crashed half-way): nothing to map.
+    r = SysResult::Fail(-EINVAL, "mmap");
+  } else {
+    r = Map(fd, static_cast<size_t>(st.st_size), out);
+  }
+  CloseFd(fd);
+  return r;
+}
+
+void ShmUnmap(ShmMapping* m) {
+  if (m->addr != nullptr) munmap(m->addr, m->size);
+  m->addr = nullptr;
+}
+
+SysResult ShmUnlink(const std::string& name) {
+  if (shm_unlink(name.c_str()) != 0) return SysResult::Fail(-errno, "shm_unlink");
+  return SysResult::Ok();
+}
+
+}  // namespace shmem
