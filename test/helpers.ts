@@ -1,0 +1,91 @@
+// Shared test helpers: unique names, forked fixtures, cleanup.
+import { ChildProcess, fork, ForkOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { SharedMemory, Semaphore } from '..';
+
+export const FIXTURES = path.join(__dirname, 'fixtures');
+export const PACKAGE_ROOT = path.join(__dirname, '..');
+
+const made: Array<{ kind: 'shm' | 'sem'; name: string }> = [];
+
+/** A name no other test (or run) uses, within macOS's 30-byte limit. Removed by cleanupNames(). */
+export function uniqueName(kind: 'shm' | 'sem' = 'shm'): string {
+  const name = `t${process.pid.toString(36)}_${randomBytes(5).toString('hex')}`;
+  made.push({ kind, name });
+  return name;
+}
+
+/** Removes every name uniqueName() handed out that still exists. Call from afterEach. */
+export function cleanupNames(): void {
+  for (const { kind, name } of made.splice(0)) {
+    try {
+      if (kind === 'shm') SharedMemory.unlink(name);
+      else Semaphore.unlink(name);
+    } catch {
+      // already removed by the test
+    }
+  }
+}
+
+/** True if /dev/shm (Linux) holds a segment with this name. */
+export function shmExists(name: string): boolean {
+  return fs.existsSync(`/dev/shm/${name}`);
+}
+
+/** True if /dev/shm (Linux) holds a semaphore with this name. */
+export function semExists(name: string): boolean {
+  return fs.existsSync(`/dev/shm/sem.${name}`);
+}
+
+const children = new Set<ChildProcess>();
+
+/** Forks test/fixtures/<file> with IPC. Killed by killChildren() if still running. */
+export function forkFixture(file: string, args: string[] = [], options: ForkOptions = {}): ChildProcess {
+  const child = fork(path.join(FIXTURES, file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...options });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Kills children that are still running. Call from afterEach. */
+export function killChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
+
+/** Resolves with the next IPC message from `child` that matches `filter` (default: any). Rejects if it exits first. */
+export function onceMessage<T = any>(child: ChildProcess, filter: (m: any) => boolean = () => true): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: any) => {
+      if (!filter(m)) return;
+      off();
+      resolve(m);
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      off();
+      reject(new Error(`child exited (code ${code}, signal ${signal}) before the expected message`));
+    };
+    const off = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** Resolves with { code, signal } when `child` exits. */
+export function onceExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Number of open file descriptors of this process (Linux). */
+export function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
