@@ -1,0 +1,105 @@
+// The seed's experiment in Node: a parent creates a segment (and a lock),
+// forks children that attach by name and race to increment a counter.
+import { ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
+
+import { SharedMemory, Semaphore } from './index';
+import { ChildOptions, COUNTER_OFFSET, LockKind, progressIndex, readCounter, segmentSize, Width } from './race-layout';
+
+export interface RaceOptions {
+  procs: number;
+  iterations: number;
+  /** Milliseconds each child sleeps before every step (the seed: 5). */
+  sleep: number;
+  lock: LockKind;
+  width: Width;
+  /** Called about every `progressMs` with the increments done so far. */
+  onProgress?: (done: number, total: number) => void;
+  progressMs?: number;
+  /** Stops the race: children are killed and everything is removed. */
+  signal?: AbortSignal;
+}
+
+export interface RaceResult {
+  final: number;
+  expected: number;
+  lost: number;
+  procs: number;
+  iterations: number;
+  width: Width;
+  lock: LockKind;
+  sleep: number;
+  seconds: number;
+  opsPerSecond: number;
+}
+
+const CHILD = path.join(__dirname, 'race-child.js');
+
+export async function runRace(options: RaceOptions): Promise<RaceResult> {
+  const { procs, iterations, sleep, lock, width } = options;
+  const total = procs * iterations;
+  const shm = SharedMemory.create({ size: segmentSize(procs) });
+  let sem: Semaphore | undefined;
+  const children: ChildProcess[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (lock === 'semaphore') sem = Semaphore.create({ value: 1 });
+    // The seed starts the counter at 1.
+    if (width === 1) shm.buffer[COUNTER_OFFSET] = 1;
+    else shm.buffer.writeBigUInt64LE(1n, COUNTER_OFFSET);
+
+    const progress = new Float64Array(shm.buffer.buffer, 0, shm.size >> 3);
+    const readProgress = () => {
+      let done = 0;
+      for (let i = 0; i < procs; i++) done += progress[progressIndex(i)];
+      return done;
+    };
+
+    const outcome = new Promise<number>((resolve, reject) => {
+      let ready = 0;
+      let finished = 0;
+      let start = 0n;
+      const fail = (err: Error) => reject(err);
+      options.signal?.addEventListener('abort', () => fail(new Error('race aborted')), { once: true });
+      for (let index = 0; index < procs; index++) {
+        const childOptions: ChildOptions = { shm: shm.name, sem: sem?.name, index, iterations, sleep, lock, width };
+        const child = fork(CHILD, [JSON.stringify(childOptions)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        children.push(child);
+        let done = false;
+        child.on('message', (msg: { type: string }) => {
+          if (msg.type === 'ready' && ++ready === procs) {
+            start = process.hrtime.bigint();
+            for (const c of children) c.send('go');
+          } else if (msg.type === 'done') {
+            done = true;
+            if (++finished === procs) resolve(Number(process.hrtime.bigint() - start) / 1e9);
+          }
+        });
+        child.on('error', fail);
+        child.on('exit', (code, signal) => {
+          if (!done) fail(new Error(`race child ${index} (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before finishing`));
+        });
+      }
+    });
+    if (options.onProgress) {
+      const report = options.onProgress;
+      timer = setInterval(() => report(readProgress(), total), options.progressMs ?? 100);
+    }
+    const seconds = await outcome;
+    options.onProgress?.(total, total);
+    const final = readCounter(shm.buffer, width);
+    const modulus = width === 1 ? 256 : Number.MAX_SAFE_INTEGER + 1;
+    const expected = (1 + total) % modulus;
+    // A 1-byte counter wraps as in the seed, so lost updates are known modulo 256.
+    const lost = (((expected - final) % modulus) + modulus) % modulus;
+    return { final, expected, lost, procs, iterations, width, lock, sleep, seconds, opsPerSecond: total / seconds };
+  } finally {
+    if (timer) clearInterval(timer);
+    // A child that failed may hold the semaphore: the others would wait forever.
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    shm.close();
+    shm.unlink();
+    sem?.close();
+    sem?.unlink();
+  }
+}

@@ -1,0 +1,81 @@
+// Windows named semaphores: CreateSemaphoreW / WaitForSingleObject / ReleaseSemaphore.
+// Like sections, a named semaphore lives while any handle is open; there is no unlink.
+#include <windows.h>
+
+#include <climits>
+
+#include "sem.h"
+#include "spin.h"
+#include "win32_errors.h"
+
+namespace shmem {
+
+struct OsSem {
+  HANDLE handle;
+};
+
+SysResult SemCreate(const std::string& name, unsigned value, int /*mode*/, OsSem** out) {
+  std::wstring wname = Widen(name);
+  HANDLE h = CreateSemaphoreW(nullptr, static_cast<LONG>(value), LONG_MAX, wname.c_str());
+  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "CreateSemaphoreW");
+  if (GetLastError() == ERROR_ALREADY_EXISTS) {
+    CloseHandle(h);
+    return SysResult::Fail(UvErrorFromWin32(ERROR_ALREADY_EXISTS), "CreateSemaphoreW");
+  }
+  *out = new OsSem{h};
+  return SysResult::Ok();
+}
+
+SysResult SemOpen(const std::string& name, OsSem** out) {
+  std::wstring wname = Widen(name);
+  HANDLE h = OpenSemaphoreW(SEMAPHORE_ALL_ACCESS, FALSE, wname.c_str());
+  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "OpenSemaphoreW");
+  *out = new OsSem{h};
+  return SysResult::Ok();
+}
+
+SysResult SemUnlink(const std::string& name) {
+  std::wstring wname = Widen(name);
+  HANDLE h = OpenSemaphoreW(SYNCHRONIZE, FALSE, wname.c_str());
+  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "OpenSemaphoreW");
+  CloseHandle(h);
+  return SysResult::Ok();
+}
+
+void SemClose(OsSem* s) {
+  if (s == nullptr) return;
+  CloseHandle(s->handle);
+  delete s;
+}
+
+SysResult SemPost(OsSem* s) {
+  if (!ReleaseSemaphore(s->handle, 1, nullptr)) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "ReleaseSemaphore");
+  return SysResult::Ok();
+}
+
+namespace {
+SysResult Wait(OsSem* s, DWORD ms, bool* acquired) {
+  DWORD rc = WaitForSingleObject(s->handle, ms);
+  if (rc == WAIT_OBJECT_0) {
+    *acquired = true;
+    return SysResult::Ok();
+  }
+  *acquired = false;
+  if (rc == WAIT_TIMEOUT) return SysResult::Ok();
+  return SysResult::Fail(UvErrorFromWin32(GetLastError()), "WaitForSingleObject");
+}
+}  // namespace
+
+SysResult SemTryWait(OsSem* s, bool* acquired) { return Wait(s, 0, acquired); }
+
+SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired) {
+  for (int i = 0; i < kSpinTries; i++) {
+    SysResult r = SemTryWait(s, acquired);
+    if (!r.ok() || *acquired || timeout_ms == 0) return r;
+    CpuRelax();
+  }
+  DWORD ms = timeout_ms < 0 ? INFINITE : static_cast<DWORD>(timeout_ms + 0.999);
+  return Wait(s, ms, acquired);
+}
+
+}  // namespace shmem
