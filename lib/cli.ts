@@ -127,7 +127,10 @@ async function race(args: string[]): Promise<void> {
       width,
       signal,
       onProgress: live
-        ? (done, total) => process.stderr.write(`\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} increments`)
+        ? (done, total, counter) =>
+            process.stderr.write(
+              `\rcounter ${counter.toLocaleString('en-US')}, ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} increments done`,
+            )
         : undefined,
     });
     if (live) process.stderr.write('\r\x1b[K');

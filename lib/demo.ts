@@ -25,7 +25,8 @@ export async function runDemo(options: DemoOptions): Promise<RaceResult[]> {
   const live = out.isTTY === true;
   const race = async (opts: Omit<RaceOptions, 'onProgress' | 'signal'>, label: string) => {
     const onProgress = live
-      ? (done: number, total: number) => out.write(`\r  ${label.padEnd(12)} ${fmt(done)} / ${fmt(total)} increments…`)
+      ? (done: number, total: number, counter: number) =>
+          out.write(`\r  ${label.padEnd(12)} counter ${fmt(counter)}, ${fmt(done)} / ${fmt(total)} increments done…`)
       : undefined;
     const result = await runRace({ ...opts, onProgress, signal: options.signal });
     if (live) out.write('\r\x1b[K');

@@ -13,8 +13,8 @@ export interface RaceOptions {
   sleep: number;
   lock: LockKind;
   width: Width;
-  /** Called about every `progressMs` with the increments done so far. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called about every `progressMs` with the increments done so far and the shared counter's value. */
+  onProgress?: (done: number, total: number, counter: number) => void;
   progressMs?: number;
   /** Stops the race: children are killed and everything is removed. */
   signal?: AbortSignal;
@@ -76,18 +76,20 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
           }
         });
         child.on('error', fail);
-        child.on('exit', (code, signal) => {
+        // 'close' comes after the IPC channel has delivered everything, so a
+        // 'done' message is never mistaken for a crash.
+        child.on('close', (code, signal) => {
           if (!done) fail(new Error(`race child ${index} (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before finishing`));
         });
       }
     });
     if (options.onProgress) {
       const report = options.onProgress;
-      timer = setInterval(() => report(readProgress(), total), options.progressMs ?? 100);
+      timer = setInterval(() => report(readProgress(), total, readCounter(shm.buffer, width)), options.progressMs ?? 100);
     }
     const seconds = await outcome;
-    options.onProgress?.(total, total);
     const final = readCounter(shm.buffer, width);
+    options.onProgress?.(total, total, final);
     const modulus = width === 1 ? 256 : Number.MAX_SAFE_INTEGER + 1;
     const expected = (1 + total) % modulus;
     // A 1-byte counter wraps as in the seed, so lost updates are known modulo 256.
