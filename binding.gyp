@@ -6,6 +6,9 @@
       'src-native/errors.cc',
       'src-native/shm_binding.cc',
       'src-native/sem_binding.cc',
+      'src-native/async_wait.cc',
+      'src-native/mutex_binding.cc',
+      'src-native/mutex_core.cc',
     ],
     'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
     # 7: napi_detach_arraybuffer; 8: type tags. Node 20+ has 9.
@@ -13,8 +16,11 @@
     'cflags_cc': ['-std=c++17'],
     'xcode_settings': {'CLANG_CXX_LANGUAGE_STANDARD': 'c++17', 'MACOSX_DEPLOYMENT_TARGET': '10.15'},
     'conditions': [
-      ['OS=="win"', {'sources': ['src-native/shm_win32.cc', 'src-native/sem_win32.cc']},
+      ['OS=="win"', {'sources': ['src-native/shm_win32.cc', 'src-native/sem_win32.cc',
+                                 'src-native/futex_win32.cc', 'src-native/owner_win32.cc']},
                     {'sources': ['src-native/shm_posix.cc', 'src-native/sem_posix.cc']}],
+      ['OS=="linux"', {'sources': ['src-native/futex_linux.cc', 'src-native/owner_linux.cc']}],
+      ['OS=="mac"', {'sources': ['src-native/futex_darwin.cc', 'src-native/owner_darwin.cc']}],
       # Older glibc keeps shm_* in librt and sem_* in libpthread.
       ['OS=="linux"', {'libraries': ['-lrt', '-lpthread'], 'cflags_cc': ['-pthread']}],
     ],

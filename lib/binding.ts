@@ -19,6 +19,30 @@ export interface NativeBinding {
   semWaitAsync(handle: unknown, timeoutMs: number, callback: (err: Error | null, acquired?: boolean) => void): unknown;
   semCancel(request: unknown): boolean;
   semClose(handle: unknown): void;
+  threadIdentity(): [tid: number, tag: number];
+  /** 0 acquired, 1 acquired from a dead holder, 2 timed out / held */
+  mutexLock(shm: unknown, offset: number, tid: number, tag: number, timeoutMs: number): 0 | 1 | 2;
+  mutexTryLock(shm: unknown, offset: number, tid: number, tag: number): 0 | 1 | 2;
+  mutexWake(shm: unknown, offset: number): void;
+  mutexLockAsync(
+    shm: unknown,
+    offset: number,
+    tid: number,
+    tag: number,
+    timeoutMs: number,
+    callback: (err: Error | null, result?: 0 | 1 | 2) => void,
+  ): unknown;
+  /** 0 ok, 1 not-equal, 2 timed-out */
+  futexWait(shm: unknown, byteOffset: number, value: number, timeoutMs: number, spinUs: number): 0 | 1 | 2;
+  futexWaitAsync(
+    shm: unknown,
+    byteOffset: number,
+    value: number,
+    timeoutMs: number,
+    callback: (err: Error | null, result?: 0 | 1 | 2) => void,
+  ): unknown;
+  futexWake(shm: unknown, byteOffset: number, count: number): number;
+  cancelWait(request: unknown): boolean;
 }
 
 function load(): NativeBinding {

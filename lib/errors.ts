@@ -52,6 +52,13 @@ export function closedError(what: string, syscall: string): SystemError {
   return err;
 }
 
+/** A SystemError for an error name, e.g. `codeError('EPERM', 'mutex_unlock')`. */
+export function codeError(code: string, syscall: string, path?: string): SystemError {
+  const err = systemError(errorMapErrno(code), syscall, path);
+  Error.captureStackTrace(err, codeError);
+  return err;
+}
+
 function errorMapErrno(code: string): number {
   errorMap ??= getSystemErrorMap();
   for (const [errno, [name]] of errorMap) if (name === code) return errno;

@@ -3,6 +3,33 @@ import { closedError, isSystemError } from './errors';
 import { generateName, osName } from './names';
 import { SIZE_MAX, validateInteger, validateMode, validateName, validateOptions } from './validators';
 
+let handleOf: (shm: SharedMemory) => unknown;
+const byArrayBuffer = new WeakMap<ArrayBuffer, SharedMemory>();
+const closeHooks = new WeakMap<SharedMemory, Set<() => void>>();
+
+/** @internal The native handle of an open segment; EBADF once closed. */
+export function nativeHandle(shm: SharedMemory, syscall: string): unknown {
+  const handle = handleOf(shm);
+  if (handle === null) throw closedError('shared memory', syscall);
+  return handle;
+}
+
+/** @internal The open SharedMemory whose buffer is `ab`, if any. */
+export function sharedMemoryOf(ab: ArrayBufferLike): SharedMemory | undefined {
+  return byArrayBuffer.get(ab as ArrayBuffer);
+}
+
+/**
+ * @internal Runs `hook` when `shm` is closed, before it is unmapped (pending
+ * waits on its memory settle then). Returns a function that removes the hook.
+ */
+export function onClose(shm: SharedMemory, hook: () => void): () => void {
+  let hooks = closeHooks.get(shm);
+  if (!hooks) closeHooks.set(shm, (hooks = new Set()));
+  hooks.add(hook);
+  return () => hooks.delete(hook);
+}
+
 /** Options for {@link SharedMemory.create}. */
 export interface SharedMemoryCreateOptions {
   /** Name other processes use to attach (no '/'). Generated when omitted: see {@link SharedMemory.name}. */
@@ -38,12 +65,17 @@ export class SharedMemory implements Disposable {
   readonly #arrayBuffer: ArrayBuffer;
   readonly #buffer: Buffer;
 
+  static {
+    handleOf = (shm) => shm.#handle;
+  }
+
   private constructor(name: string, [handle, arrayBuffer]: [unknown, ArrayBuffer]) {
     this.name = name;
     this.size = arrayBuffer.byteLength;
     this.#handle = handle;
     this.#arrayBuffer = arrayBuffer;
     this.#buffer = Buffer.from(arrayBuffer);
+    byArrayBuffer.set(arrayBuffer, this);
   }
 
   /**
@@ -102,6 +134,11 @@ export class SharedMemory implements Disposable {
    */
   close(): void {
     if (this.#handle === null) return;
+    const hooks = closeHooks.get(this);
+    if (hooks) {
+      closeHooks.delete(this);
+      for (const hook of hooks) hook();
+    }
     native.shmClose(this.#handle, this.#arrayBuffer);
     this.#handle = null;
   }
@@ -114,10 +151,5 @@ export class SharedMemory implements Disposable {
   /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  /** @internal guard for methods that need an open mapping */
-  static assertOpen(shm: SharedMemory, syscall: string): void {
-    if (shm.closed) throw closedError('shared memory', syscall);
   }
 }

@@ -6,6 +6,7 @@
 namespace shmem {
 void InitShm(Napi::Env env, Napi::Object exports);
 void InitSem(Napi::Env env, Napi::Object exports);
+void InitMutex(Napi::Env env, Napi::Object exports);
 }  // namespace shmem
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -14,6 +15,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
               }));
   shmem::InitShm(env, exports);
   shmem::InitSem(env, exports);
+  shmem::InitMutex(env, exports);
   return exports;
 }
 

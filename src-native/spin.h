@@ -20,4 +20,7 @@ inline void CpuRelax() {
 #endif
 }
 
+// Same, for loops that watch a word another process writes.
+inline void CpuRelaxForWait() { CpuRelax(); }
+
 }  // namespace shmem

@@ -1,0 +1,242 @@
+import { native } from './binding';
+import { AbortError, closedError, codeError, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { nativeHandle, onClose, SharedMemory } from './shared-memory';
+import { validateAbortSignal, validateOptions, validateTimeout } from './validators';
+
+/** Options for {@link Mutex.lock}. */
+export interface MutexLockOptions {
+  /** Give up after this many milliseconds and resolve `false`. Default: wait forever. */
+  timeout?: number;
+  /** Abort the wait: the promise rejects with an `AbortError` and the lock is not taken. */
+  signal?: AbortSignal;
+}
+
+// Lock word layout (see src-native/mutex_core.h): 0 = free, else
+// (tag << 32) | tid, with WAITERS set in the low half while someone sleeps.
+const WAITERS = 0x40000000n;
+const MAGIC_INDEX = 2; // int32 index of the magic word, after the 64-bit lock word
+const MAGIC = 0x5854554d; // 'MUTX'
+// How often a failing tryLock() may ask the kernel whether the holder lives.
+const PROBE_INTERVAL_MS = 5;
+
+// This thread's identity: the thread id and a tag from its start time, so
+// that a reused thread id is never taken for the dead holder. Module state is
+// per thread (each worker loads its own copy).
+let self: { tid: number; tag: number; word: bigint; flagged: bigint } | undefined;
+function me() {
+  if (!self) {
+    const [tid, tag] = native.threadIdentity();
+    const word = (BigInt(tag) << 32n) | BigInt(tid);
+    self = { tid, tag, word, flagged: word | WAITERS };
+  }
+  return self;
+}
+
+function validatePlace(shm: unknown, offset: unknown): SharedMemory {
+  if (!(shm instanceof SharedMemory)) throw invalidArgType('shm', 'an instance of SharedMemory', shm);
+  if (shm.closed) throw closedError('shared memory', 'mutex');
+  if (typeof offset !== 'number') throw invalidArgType('offset', 'of type number', offset);
+  const max = shm.size - Mutex.BYTES;
+  if (!Number.isInteger(offset) || offset < 0 || offset % 8 !== 0 || offset > max) {
+    throw outOfRange('offset', `a multiple of 8 from 0 to ${max} (a Mutex takes ${Mutex.BYTES} bytes)`, offset);
+  }
+  return shm;
+}
+
+/**
+ * A mutual-exclusion lock that lives inside a shared segment, for threads of
+ * every process that maps it.
+ *
+ * Taking and releasing a free lock is one atomic compare-and-swap each, with
+ * no system call; a thread that must wait spins briefly, then sleeps in the
+ * kernel (a futex on Linux). The holder is a thread; if its process dies,
+ * even by SIGKILL, the next locker takes the lock over within milliseconds
+ * and sees {@link Mutex.ownerDied} `true`, so it can repair the data the
+ * lock protects. A lock held by a live thread is never taken away.
+ *
+ * @example
+ * ```ts
+ * const shm = SharedMemory.create({ name: 'jobs', size: 4096 });
+ * const m = Mutex.create(shm, 0);           // other processes: Mutex.attach(shm, 0)
+ * m.withLockSync(() => { shm.buffer[16]++; });
+ * ```
+ */
+export class Mutex {
+  /** Bytes a mutex occupies in a segment; its offset must be a multiple of 8. */
+  static readonly BYTES = 16;
+
+  readonly #shm: SharedMemory;
+  readonly #offset: number;
+  readonly #word: BigInt64Array;
+  #ownerDied = false;
+  #probedValue = 0n;
+  #probedAt = -Infinity;
+
+  private constructor(shm: SharedMemory, offset: number) {
+    this.#shm = shm;
+    this.#offset = offset;
+    this.#word = new BigInt64Array(shm.buffer.buffer, shm.buffer.byteOffset + offset, 2);
+  }
+
+  /** Initialises a mutex (unlocked) at `offset` of `shm`. Do it once, before other processes attach. */
+  static create(shm: SharedMemory, offset: number): Mutex {
+    validatePlace(shm, offset);
+    const m = new Mutex(shm, offset);
+    const words = new Int32Array(m.#word.buffer, m.#word.byteOffset, 4);
+    Atomics.store(m.#word, 0, 0n);
+    Atomics.store(words, 3, 0);
+    Atomics.store(words, MAGIC_INDEX, MAGIC);
+    return m;
+  }
+
+  /** Uses the mutex that `Mutex.create` initialised at `offset` of `shm` (in this or another process). */
+  static attach(shm: SharedMemory, offset: number): Mutex {
+    validatePlace(shm, offset);
+    const m = new Mutex(shm, offset);
+    if (Atomics.load(new Int32Array(m.#word.buffer, m.#word.byteOffset, 4), MAGIC_INDEX) !== MAGIC) {
+      throw invalidArgValue('offset', offset, `holds no Mutex in segment '${shm.name}' (create it with Mutex.create first)`);
+    }
+    return m;
+  }
+
+  /**
+   * True after an acquisition that took the lock over from a holder that
+   * died, until `unlock()`: the data the lock protects may be half-updated,
+   * and the caller may repair it.
+   */
+  get ownerDied(): boolean {
+    return this.#ownerDied;
+  }
+
+  #handle(syscall: string): unknown {
+    return nativeHandle(this.#shm, syscall);
+  }
+
+  #acquired(result: 0 | 1 | 2): boolean {
+    if (result === 2) return false;
+    this.#ownerDied = result === 1;
+    return true;
+  }
+
+  /** Takes the lock if it is free (or its holder is dead); `false` otherwise, without waiting. */
+  tryLock(): boolean {
+    const handle = this.#handle('mutex_trylock');
+    const id = me();
+    const prev = Atomics.compareExchange(this.#word, 0, 0n, id.word);
+    if (prev === 0n) {
+      this.#ownerDied = false;
+      return true;
+    }
+    if ((prev & ~WAITERS) === id.word) return false; // this thread holds it
+    // Held by someone else, who may be dead: ask the kernel, but not on every
+    // call of a tryLock() loop for the same holder.
+    const now = performance.now();
+    if (prev === this.#probedValue && now - this.#probedAt < PROBE_INTERVAL_MS) return false;
+    this.#probedValue = prev;
+    this.#probedAt = now;
+    return this.#acquired(native.mutexTryLock(handle, this.#offset, id.tid, id.tag));
+  }
+
+  /**
+   * Takes the lock, blocking this thread up to `timeoutMs` (default: forever);
+   * `false` on timeout. Throws `EDEADLK` if this thread already holds it.
+   */
+  lockSync(timeoutMs?: number): boolean {
+    const handle = this.#handle('mutex_lock');
+    const id = me();
+    if (Atomics.compareExchange(this.#word, 0, 0n, id.word) === 0n) {
+      this.#ownerDied = false;
+      return true;
+    }
+    const timeout = validateTimeout(timeoutMs, 'timeoutMs');
+    return this.#acquired(native.mutexLock(handle, this.#offset, id.tid, id.tag, timeout));
+  }
+
+  /**
+   * Takes the lock without blocking the event loop or the libuv threadpool.
+   * Resolves `true` when taken, `false` on timeout; rejects with an
+   * `AbortError` when `signal` aborts (the lock is not taken), with `EBADF`
+   * if the segment is closed meanwhile, and with `EDEADLK` if this thread
+   * already holds it.
+   */
+  lock(options?: MutexLockOptions): Promise<boolean> {
+    let timeout: number;
+    let signal: AbortSignal | undefined;
+    let handle: unknown;
+    const id = me();
+    try {
+      const opts = validateOptions<MutexLockOptions>(options);
+      timeout = validateTimeout(opts.timeout, 'options.timeout');
+      signal = validateAbortSignal(opts.signal);
+      handle = this.#handle('mutex_lock');
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      const prev = Atomics.compareExchange(this.#word, 0, 0n, id.word);
+      if (prev === 0n) {
+        this.#ownerDied = false;
+        return Promise.resolve(true);
+      }
+      if ((prev & ~WAITERS) === id.word) throw codeError('EDEADLK', 'mutex_lock');
+      if (timeout === 0) return Promise.resolve(this.#acquired(native.mutexTryLock(handle, this.#offset, id.tid, id.tag)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<boolean>((resolve, reject) => {
+      let request: unknown;
+      let removeHook = () => {};
+      let onAbort: (() => void) | undefined;
+      const done = () => {
+        removeHook();
+        if (onAbort) signal!.removeEventListener('abort', onAbort);
+      };
+      const cancel = (err: Error) => {
+        if (!native.cancelWait(request)) return; // already settled
+        done();
+        reject(err);
+      };
+      request = native.mutexLockAsync(handle, this.#offset, id.tid, id.tag, timeout, (err, result) => {
+        done();
+        if (err) reject(err);
+        else resolve(this.#acquired(result!));
+      });
+      removeHook = onClose(this.#shm, () => cancel(closedError('shared memory', 'mutex_lock')));
+      if (signal) {
+        onAbort = () => cancel(new AbortError(undefined, { cause: signal!.reason }));
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Releases the lock. Throws `EPERM` if this thread does not hold it. */
+  unlock(): void {
+    const handle = this.#handle('mutex_unlock');
+    const id = me();
+    const prev = Atomics.compareExchange(this.#word, 0, id.word, 0n);
+    if (prev !== id.word) {
+      if (prev !== id.flagged) throw codeError('EPERM', 'mutex_unlock');
+      // Someone sleeps on the lock: release it and wake one sleeper.
+      Atomics.store(this.#word, 0, 0n);
+      native.mutexWake(handle, this.#offset);
+    }
+    this.#ownerDied = false;
+  }
+
+  /** Runs `fn` holding the lock (taken with `lock()`), and always unlocks. */
+  async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    await this.lock();
+    try {
+      return await fn();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Runs `fn` holding the lock (taken with `lockSync()`), and always unlocks. */
+  withLockSync<T>(fn: () => T): T {
+    this.lockSync();
+    try {
+      return fn();
+    } finally {
+      this.unlock();
+    }
+  }
+}

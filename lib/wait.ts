@@ -1,0 +1,112 @@
+// wait / waitAsync / notify: the cross-process twins of Atomics.wait,
+// Atomics.waitAsync and Atomics.notify, for Int32Arrays over a SharedMemory.
+// (V8 keeps Atomics' wait lists inside one process, and does not allow them
+// on memory that is not a SharedArrayBuffer.)
+import { native } from './binding';
+import { closedError, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { nativeHandle, onClose, SharedMemory, sharedMemoryOf } from './shared-memory';
+import { validateTimeout } from './validators';
+
+/** The result of a wait, as with `Atomics.wait`. */
+export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+/** Extra options for {@link wait}. */
+export interface WaitOptions {
+  /**
+   * Microseconds to spin watching the word before sleeping in the kernel
+   * (default 0). A notifier that follows within that time is seen at once,
+   * without the kernel's sleep and wake; the cost is a busy core meanwhile.
+   */
+  spin?: number;
+}
+
+const RESULTS: readonly WaitResult[] = ['ok', 'not-equal', 'timed-out'];
+
+function target(view: unknown, index: unknown, syscall: string): { shm: SharedMemory; byteOffset: number } {
+  if (!(view instanceof Int32Array)) throw invalidArgType('view', 'an instance of Int32Array', view);
+  const shm = sharedMemoryOf(view.buffer);
+  if (!shm) {
+    throw invalidArgValue('view', 'Int32Array', 'must be a view over a SharedMemory buffer (for a SharedArrayBuffer, use Atomics)');
+  }
+  if (shm.closed) throw closedError('shared memory', syscall);
+  if (typeof index !== 'number') throw invalidArgType('index', 'of type number', index);
+  if (!Number.isInteger(index) || index < 0 || index >= view.length) {
+    throw outOfRange('index', `an integer >= 0 and < ${view.length}`, index);
+  }
+  return { shm, byteOffset: view.byteOffset + index * 4 };
+}
+
+function int32(value: unknown): number {
+  if (typeof value !== 'number') throw invalidArgType('value', 'of type number', value);
+  return value | 0;
+}
+
+/**
+ * Sleeps while `view[index] === value`, until another thread or process calls
+ * {@link notify} on the same word, or `timeoutMs` passes (default: forever).
+ * Blocks this thread. Returns `'not-equal'` at once if the word differs.
+ */
+export function wait(view: Int32Array, index: number, value: number, timeoutMs?: number, options?: WaitOptions): WaitResult {
+  const { shm, byteOffset } = target(view, index, 'futex_wait');
+  const v = int32(value);
+  const timeout = validateTimeout(timeoutMs, 'timeoutMs');
+  let spin = 0;
+  if (options !== undefined) {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (options.spin !== undefined) {
+      if (typeof options.spin !== 'number') throw invalidArgType('options.spin', 'of type number', options.spin);
+      if (!(options.spin >= 0) || !Number.isFinite(options.spin)) throw outOfRange('options.spin', 'a finite number >= 0', options.spin);
+      spin = options.spin;
+    }
+  }
+  return RESULTS[native.futexWait(nativeHandle(shm, 'futex_wait'), byteOffset, v, timeout, spin)];
+}
+
+/**
+ * Like {@link wait}, without blocking the event loop or the libuv threadpool.
+ *
+ * The value is compared at the call, as `Atomics.waitAsync` does. The wait is
+ * handed to a waiting thread, which registers with the kernel a moment later:
+ * a `notify()` in that window is not lost if it comes with a change of the
+ * value (the usual pattern: store, then notify), since the thread then sees
+ * the change and resolves `'ok'`.
+ */
+export function waitAsync(view: Int32Array, index: number, value: number, timeoutMs?: number): Promise<WaitResult> {
+  try {
+    const { shm, byteOffset } = target(view, index, 'futex_wait');
+    const v = int32(value);
+    const timeout = validateTimeout(timeoutMs, 'timeoutMs');
+    if (Atomics.load(view, index) !== v) return Promise.resolve('not-equal');
+    if (timeout === 0) return Promise.resolve('timed-out');
+    const handle = nativeHandle(shm, 'futex_wait');
+    return new Promise<WaitResult>((resolve, reject) => {
+      let removeHook = () => {};
+      const request = native.futexWaitAsync(handle, byteOffset, v, timeout, (err, result) => {
+        removeHook();
+        if (err) reject(err);
+        else resolve(RESULTS[result!]);
+      });
+      // Closing the segment settles the wait before the memory goes away.
+      removeHook = onClose(shm, () => {
+        if (native.cancelWait(request)) reject(closedError('shared memory', 'futex_wait'));
+      });
+    });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Wakes up to `count` (default: all) threads that wait on `view[index]`, in
+ * every process. Returns how many were woken.
+ */
+export function notify(view: Int32Array, index: number, count?: number): number {
+  const { shm, byteOffset } = target(view, index, 'futex_wake');
+  let n = Infinity;
+  if (count !== undefined) {
+    if (typeof count !== 'number') throw invalidArgType('count', 'of type number', count);
+    if (Number.isNaN(count) || count < 0) throw outOfRange('count', 'a number >= 0', count);
+    n = Math.floor(count);
+  }
+  return native.futexWake(nativeHandle(shm, 'futex_wake'), byteOffset, n);
+}
