@@ -6,6 +6,7 @@
       'src-native/errors.cc',
       'src-native/shm_binding.cc',
       'src-native/sem_binding.cc',
+      'src-native/async_wait.cc',
     ],
     'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
     # 7: napi_detach_arraybuffer; 8: type tags. Node 20+ has 9.

@@ -1,42 +1,17 @@
-// Node-API glue for shared-memory segments.
-//
-// Lifetime of a mapping. Exactly one external ArrayBuffer is ever created over
-// a mapping; JS views (Buffer, subarray, typed arrays) all go through it.
-// Two owners share a small state block: the handle object that lib/ keeps
-// (a napi External) and the ArrayBuffer's backing store. The memory is
-// unmapped by whichever comes first of:
-//   - close(): if the ArrayBuffer is still attached, detaching it leaves no JS
-//     path to the memory (every view drops to length 0), so unmapping at once
-//     is safe, and keeps a create/close loop from piling up live mappings
-//     (vm.max_map_count) while it waits for the GC;
-//   - the backing store's finalizer: covers a handle dropped without close(),
-//     environment teardown (worker exit), and an ArrayBuffer that was moved
-//     away (ab.transfer(), a transfer list) before close(): its new owner
-//     still points at the memory, so close() must leave it mapped.
-// The state block is freed when both owners are gone.
+// Node-API glue for shared-memory segments. Lifetimes: see mapping.h.
 #include <napi.h>
 
 #include "errors.h"
+#include "mapping.h"
 #include "shm.h"
 
 namespace shmem {
 
 namespace {
 
-struct MappingState {
-  ShmMapping map;
-  int owners = 2;  // handle External + ArrayBuffer backing store (both finalized on the JS thread)
-  void Release() {
-    if (--owners == 0) {
-      ShmUnmap(&map);
-      delete this;
-    }
-  }
-};
-
 void FinalizeBackingStore(napi_env /*env*/, void* /*data*/, void* hint) {
   auto* st = static_cast<MappingState*>(hint);
-  ShmUnmap(&st->map);  // no JS object can reach the memory any more
+  st->RequestUnmap();  // no JS object can reach the memory any more
   st->Release();
 }
 
@@ -44,13 +19,13 @@ void FinalizeHandle(Napi::Env /*env*/, MappingState* st) { st->Release(); }
 
 // Returns [handle, arrayBuffer].
 Napi::Value Wrap(Napi::Env env, const ShmMapping& map) {
-  auto* st = new MappingState();
-  st->map = map;
+  auto* st = new MappingState(map);
   napi_value ab;
   napi_status status =
       napi_create_external_arraybuffer(env, map.addr, map.size, FinalizeBackingStore, st, &ab);
   if (status != napi_ok) {
-    ShmUnmap(&st->map);
+    ShmMapping m = map;
+    ShmUnmap(&m);
     delete st;
     NAPI_THROW_IF_FAILED(env, status, env.Undefined());
   }
@@ -86,13 +61,12 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 // shmClose(handle, arrayBuffer): detaches the ArrayBuffer and unmaps if it can.
 Napi::Value Close(const Napi::CallbackInfo& info) {
   auto* st = info[0].As<Napi::External<MappingState>>().Data();
-  if (st->map.addr == nullptr) return info.Env().Undefined();
   Napi::Value v = info[1];
   if (v.IsArrayBuffer()) {
     auto ab = v.As<Napi::ArrayBuffer>();
-    if (!ab.IsDetached() && ab.Data() == st->map.addr) {
+    if (!ab.IsDetached() && ab.Data() == st->addr()) {
       ab.Detach();
-      ShmUnmap(&st->map);
+      st->RequestUnmap();
     }
   }
   return info.Env().Undefined();

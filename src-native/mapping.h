@@ -1,0 +1,85 @@
+// The native state behind one SharedMemory: a mapping with several owners.
+//
+// Exactly one external ArrayBuffer is ever created over a mapping; JS views
+// (Buffer, subarray, typed arrays) all go through it. Owners:
+//   - the handle object that lib/ keeps (a napi External),
+//   - the ArrayBuffer's backing store,
+//   - each pending asynchronous wait on a word in the mapping (an async
+//     Mutex.lock() or waitAsync()): its thread, and its undo after a cancel,
+//     must not see the memory unmapped.
+// The memory is unmapped as soon as no JS object can reach it and no thread
+// uses it:
+//   - close() detaches the ArrayBuffer if it is still attached (every view
+//     drops to length 0), which leaves no JS path to the memory; unmapping at
+//     once keeps a create/close loop from piling up live mappings
+//     (vm.max_map_count) while it waits for the GC;
+//   - the backing store's finalizer covers a handle dropped without close(),
+//     environment teardown (worker exit), and an ArrayBuffer that was moved
+//     away (ab.transfer(), a transfer list) before close(): its new owner
+//     still points at the memory, so close() must leave it mapped;
+//   - if a pending wait still uses the memory then, the last such wait
+//     unmaps it when it is freed.
+// The state block is freed when every owner is gone.
+#pragma once
+#include <mutex>
+
+#include "shm.h"
+
+namespace shmem {
+
+class MappingState {
+ public:
+  explicit MappingState(const ShmMapping& map) : map_(map) {}
+
+  void* addr() const { return map_.addr; }
+  size_t size() const { return map_.size; }
+  bool mapped() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return map_.addr != nullptr && !unmap_wanted_;
+  }
+
+  // No JS object can reach the memory any more: unmap now, or when the last
+  // pending wait is freed.
+  void RequestUnmap() {
+    std::lock_guard<std::mutex> lock(mu_);
+    unmap_wanted_ = true;
+    if (users_ == 0) ShmUnmap(&map_);
+  }
+
+  // A pending wait starts using the memory. False if it is already going away.
+  bool AddUser() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (map_.addr == nullptr || unmap_wanted_) return false;
+    users_++;
+    owners_++;
+    return true;
+  }
+  void DropUser() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      users_--;
+      if (unmap_wanted_ && users_ == 0) ShmUnmap(&map_);
+    }
+    Release();
+  }
+
+  // Drops one owner (the handle, or the backing store); frees at the last.
+  void Release() {
+    bool last;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last = --owners_ == 0;
+      if (last) ShmUnmap(&map_);
+    }
+    if (last) delete this;
+  }
+
+ private:
+  ShmMapping map_;
+  std::mutex mu_;
+  int owners_ = 2;  // the handle External and the ArrayBuffer's backing store
+  int users_ = 0;
+  bool unmap_wanted_ = false;
+};
+
+}  // namespace shmem
