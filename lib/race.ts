@@ -90,10 +90,9 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     const seconds = await outcome;
     const final = readCounter(shm.buffer, width);
     options.onProgress?.(total, total, final);
-    const modulus = width === 1 ? 256 : Number.MAX_SAFE_INTEGER + 1;
-    const expected = (1 + total) % modulus;
     // A 1-byte counter wraps as in the seed, so lost updates are known modulo 256.
-    const lost = (((expected - final) % modulus) + modulus) % modulus;
+    const expected = width === 1 ? (1 + total) % 256 : 1 + total;
+    const lost = width === 1 ? (expected - final + 256) % 256 : expected - final;
     return { final, expected, lost, procs, iterations, width, lock, sleep, seconds, opsPerSecond: total / seconds };
   } finally {
     if (timer) clearInterval(timer);

@@ -49,12 +49,18 @@ export function validateMode(mode: unknown, argName = 'options.mode'): number {
   return validateInteger(mode, argName, 0, 0o777);
 }
 
-/** Timeout in ms: undefined or Infinity = forever (returned as -1). */
+/**
+ * Longest timeout taken literally (about 31 years); longer ones wait forever.
+ * Keeps deadline arithmetic in the native layer (nanoseconds in 64 bits) exact.
+ */
+export const TIMEOUT_FOREVER_FROM_MS = 1e12;
+
+/** Timeout in ms: undefined, Infinity or beyond TIMEOUT_FOREVER_FROM_MS = forever (returned as -1). */
 export function validateTimeout(timeout: unknown, argName = 'timeout'): number {
-  if (timeout === undefined || timeout === Infinity) return -1;
+  if (timeout === undefined) return -1;
   if (typeof timeout !== 'number') throw invalidArgType(argName, 'of type number', timeout);
   if (Number.isNaN(timeout) || timeout < 0) throw outOfRange(argName, 'a number >= 0 (milliseconds) or Infinity', timeout);
-  return timeout;
+  return timeout >= TIMEOUT_FOREVER_FROM_MS ? -1 : timeout;
 }
 
 export function validateAbortSignal(signal: unknown, argName = 'options.signal'): AbortSignal | undefined {

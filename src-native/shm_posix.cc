@@ -55,6 +55,25 @@ SysResult Map(int fd, size_t size, ShmMapping* out) {
   return SysResult::Ok();
 }
 
+#if defined(__linux__)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14
+#endif
+// Segments from this size on get their page tables filled at create: the
+// creator almost always writes the memory next, and one madvise maps every
+// (already reserved) page at once instead of taking a fault per 4 KiB page
+// (64 MiB: 16,384 faults). Small segments fault in a page or two cheaper
+// than a system call.
+constexpr size_t kPopulateFrom = 1 << 20;
+
+void PopulateForWrite(const ShmMapping& m) {
+  // Best effort: older kernels answer EINVAL, and the pages fault in as usual.
+  if (m.size >= kPopulateFrom) madvise(m.addr, m.size, MADV_POPULATE_WRITE);
+}
+#else
+void PopulateForWrite(const ShmMapping&) {}
+#endif
+
 }  // namespace
 
 SysResult ShmCreate(const std::string& name, size_t size, int mode, ShmMapping* out) {
@@ -63,6 +82,7 @@ SysResult ShmCreate(const std::string& name, size_t size, int mode, ShmMapping* 
   SysResult r = Reserve(fd, size);
   if (r.ok()) r = Map(fd, size, out);
   CloseFd(fd);  // the mapping keeps the object alive; no descriptor is held
+  if (r.ok()) PopulateForWrite(*out);
   if (!r.ok()) shm_unlink(name.c_str());  // a failed create leaves no name behind
   return r;
 }
