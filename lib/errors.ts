@@ -1,6 +1,7 @@
 // Every error the package throws is built here, in the shapes Node users know:
 // system errors like fs's (code, errno, syscall, path), ERR_* argument errors,
 // EBADF for use after close, and AbortError.
+import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 
 /** An error from the operating system, shaped like Node's `fs` errors. */
@@ -17,10 +18,28 @@ export interface SystemError extends Error {
 
 let errorMap: Map<number, [string, string]> | undefined;
 
+// Codes that libuv has no name for (so util.getSystemErrorMap() lacks them),
+// with the strerror texts.
+const EXTRA_CODES: Record<string, string> = {
+  EDEADLK: 'resource deadlock avoided',
+  EOWNERDEAD: 'owner died',
+  ENOTRECOVERABLE: 'state not recoverable',
+};
+
+function systemErrorMap(): Map<number, [string, string]> {
+  if (!errorMap) {
+    errorMap = new Map(getSystemErrorMap());
+    const errnos = osConstants.errno as Record<string, number>;
+    for (const [code, text] of Object.entries(EXTRA_CODES)) {
+      if (errnos[code] !== undefined && !errorMap.has(-errnos[code])) errorMap.set(-errnos[code], [code, text]);
+    }
+  }
+  return errorMap;
+}
+
 /** Builds a SystemError; the native layer calls this for every OS failure. */
 export function systemError(errno: number, syscall: string, path?: string): SystemError {
-  errorMap ??= getSystemErrorMap();
-  const [code, description] = errorMap.get(errno) ?? ['UNKNOWN', 'unknown error'];
+  const [code, description] = systemErrorMap().get(errno) ?? ['UNKNOWN', 'unknown error'];
   let message = `${code}: ${description}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
   const err = new Error(message) as SystemError;
@@ -60,8 +79,7 @@ export function codeError(code: string, syscall: string, path?: string): SystemE
 }
 
 function errorMapErrno(code: string): number {
-  errorMap ??= getSystemErrorMap();
-  for (const [errno, [name]] of errorMap) if (name === code) return errno;
+  for (const [errno, [name]] of systemErrorMap()) if (name === code) return errno;
   return -9;
 }
 

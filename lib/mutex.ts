@@ -21,15 +21,17 @@ const PROBE_INTERVAL_MS = 5;
 
 // This thread's identity: the thread id and a tag from its start time, so
 // that a reused thread id is never taken for the dead holder. Module state is
-// per thread (each worker loads its own copy).
-let self: { tid: number; tag: number; word: bigint; flagged: bigint } | undefined;
-function me() {
-  if (!self) {
-    const [tid, tag] = native.threadIdentity();
-    const word = (BigInt(tag) << 32n) | BigInt(tid);
-    self = { tid, tag, word, flagged: word | WAITERS };
-  }
-  return self;
+// per thread (each worker loads its own copy); set before the first Mutex
+// exists, so the fast paths read plain variables.
+let TID = 0;
+let TAG = 0;
+let ID = 0n; // (TAG << 32) | TID: the lock word while this thread holds it
+let ID_FLAGGED = 0n; // the same with WAITERS set
+function initIdentity(): void {
+  if (ID !== 0n) return;
+  [TID, TAG] = native.threadIdentity();
+  ID = (BigInt(TAG) << 32n) | BigInt(TID);
+  ID_FLAGGED = ID | WAITERS;
 }
 
 function validatePlace(shm: unknown, offset: unknown): SharedMemory {
@@ -73,6 +75,7 @@ export class Mutex {
   #probedAt = -Infinity;
 
   private constructor(shm: SharedMemory, offset: number) {
+    initIdentity();
     this.#shm = shm;
     this.#offset = offset;
     this.#word = new BigInt64Array(shm.buffer.buffer, shm.buffer.byteOffset + offset, 2);
@@ -120,21 +123,22 @@ export class Mutex {
 
   /** Takes the lock if it is free (or its holder is dead); `false` otherwise, without waiting. */
   tryLock(): boolean {
-    const handle = this.#handle('mutex_trylock');
-    const id = me();
-    const prev = Atomics.compareExchange(this.#word, 0, 0n, id.word);
-    if (prev === 0n) {
-      this.#ownerDied = false;
-      return true;
+    // The view is empty once the segment is closed (its ArrayBuffer detached).
+    if (this.#word.length !== 0) {
+      const prev = Atomics.compareExchange(this.#word, 0, 0n, ID);
+      if (prev === 0n) {
+        this.#ownerDied = false;
+        return true;
+      }
+      if ((prev & ~WAITERS) === ID) return false; // this thread holds it
+      // Held by someone else, who may be dead: ask the kernel, but not on
+      // every call of a tryLock() loop for the same holder.
+      const now = performance.now();
+      if (prev === this.#probedValue && now - this.#probedAt < PROBE_INTERVAL_MS) return false;
+      this.#probedValue = prev;
+      this.#probedAt = now;
     }
-    if ((prev & ~WAITERS) === id.word) return false; // this thread holds it
-    // Held by someone else, who may be dead: ask the kernel, but not on every
-    // call of a tryLock() loop for the same holder.
-    const now = performance.now();
-    if (prev === this.#probedValue && now - this.#probedAt < PROBE_INTERVAL_MS) return false;
-    this.#probedValue = prev;
-    this.#probedAt = now;
-    return this.#acquired(native.mutexTryLock(handle, this.#offset, id.tid, id.tag));
+    return this.#acquired(native.mutexTryLock(this.#handle('mutex_trylock'), this.#offset, TID, TAG));
   }
 
   /**
@@ -142,14 +146,11 @@ export class Mutex {
    * `false` on timeout. Throws `EDEADLK` if this thread already holds it.
    */
   lockSync(timeoutMs?: number): boolean {
+    // ownerDied is already false here: unlock() cleared it.
+    if (this.#word.length !== 0 && Atomics.compareExchange(this.#word, 0, 0n, ID) === 0n) return true;
     const handle = this.#handle('mutex_lock');
-    const id = me();
-    if (Atomics.compareExchange(this.#word, 0, 0n, id.word) === 0n) {
-      this.#ownerDied = false;
-      return true;
-    }
     const timeout = validateTimeout(timeoutMs, 'timeoutMs');
-    return this.#acquired(native.mutexLock(handle, this.#offset, id.tid, id.tag, timeout));
+    return this.#acquired(native.mutexLock(handle, this.#offset, TID, TAG, timeout));
   }
 
   /**
@@ -163,20 +164,19 @@ export class Mutex {
     let timeout: number;
     let signal: AbortSignal | undefined;
     let handle: unknown;
-    const id = me();
     try {
       const opts = validateOptions<MutexLockOptions>(options);
       timeout = validateTimeout(opts.timeout, 'options.timeout');
       signal = validateAbortSignal(opts.signal);
       handle = this.#handle('mutex_lock');
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-      const prev = Atomics.compareExchange(this.#word, 0, 0n, id.word);
+      const prev = Atomics.compareExchange(this.#word, 0, 0n, ID);
       if (prev === 0n) {
         this.#ownerDied = false;
         return Promise.resolve(true);
       }
-      if ((prev & ~WAITERS) === id.word) throw codeError('EDEADLK', 'mutex_lock');
-      if (timeout === 0) return Promise.resolve(this.#acquired(native.mutexTryLock(handle, this.#offset, id.tid, id.tag)));
+      if ((prev & ~WAITERS) === ID) throw codeError('EDEADLK', 'mutex_lock');
+      if (timeout === 0) return Promise.resolve(this.#acquired(native.mutexTryLock(handle, this.#offset, TID, TAG)));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -193,7 +193,7 @@ export class Mutex {
         done();
         reject(err);
       };
-      request = native.mutexLockAsync(handle, this.#offset, id.tid, id.tag, timeout, (err, result) => {
+      request = native.mutexLockAsync(handle, this.#offset, TID, TAG, timeout, (err, result) => {
         done();
         if (err) reject(err);
         else resolve(this.#acquired(result!));
@@ -208,15 +208,14 @@ export class Mutex {
 
   /** Releases the lock. Throws `EPERM` if this thread does not hold it. */
   unlock(): void {
-    const handle = this.#handle('mutex_unlock');
-    const id = me();
-    const prev = Atomics.compareExchange(this.#word, 0, id.word, 0n);
-    if (prev !== id.word) {
-      if (prev !== id.flagged) throw codeError('EPERM', 'mutex_unlock');
-      // Someone sleeps on the lock: release it and wake one sleeper.
-      Atomics.store(this.#word, 0, 0n);
-      native.mutexWake(handle, this.#offset);
+    if (this.#word.length !== 0 && Atomics.compareExchange(this.#word, 0, ID, 0n) === ID) {
+      this.#ownerDied = false;
+      return;
     }
+    const handle = this.#handle('mutex_unlock');
+    // Someone sleeps on the lock: release it and wake one sleeper.
+    if (Atomics.compareExchange(this.#word, 0, ID_FLAGGED, 0n) !== ID_FLAGGED) throw codeError('EPERM', 'mutex_unlock');
+    native.mutexWake(handle, this.#offset);
     this.#ownerDied = false;
   }
 

@@ -15,7 +15,8 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the lock word's low ha
 // Between two sleeps a waiter checks that the holder lives. A holder killed
 // while waiters sleep is found within one slice.
 constexpr double kSliceMs = 10;
-constexpr int kLockSpins = 200;
+constexpr int kLockSpins = 1000;
+constexpr int kMaxBackoffPauses = 16;
 
 inline int64_t Load(int64_t* w) { return __atomic_load_n(w, __ATOMIC_ACQUIRE); }
 inline bool Cas(int64_t* w, int64_t* expected, int64_t desired) {
@@ -48,14 +49,17 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
 
   // Spin first: a holder in a short critical section releases within a
   // microsecond, far sooner than a futex sleep and wake.
-  for (int i = 0; i < kLockSpins; i++) {
+  // Backing off (1, 2, 4 … pauses between looks) keeps the waiter from
+  // stealing the cache line from the holder, who needs it to release.
+  for (int i = 0, pauses = 1; i < kLockSpins; i++) {
     int64_t v = Load(word);
     if (v == 0) {
       if (Cas(word, &v, me)) return {LockResult::kAcquired};
     } else if ((v & ~kWaiters) == me) {
       return {LockResult::kDeadlock};
     }
-    CpuRelax();
+    for (int p = 0; p < pauses; p++) CpuRelax();
+    if (pauses < kMaxBackoffPauses) pauses <<= 1;
   }
 
   for (;;) {
