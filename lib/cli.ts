@@ -11,7 +11,7 @@ const HELP: Record<string, string> = {
 
 Commands:
   race    Processes attach to a shared segment by name and race to increment a counter
-  demo    The race without a lock, with a semaphore and with Atomics, side by side
+  demo    The race without a lock, with a Semaphore, a Mutex and Atomics, side by side
 
 Run 'shmem <command> --help' for the options of a command.`,
   race: `Usage: shmem race [options]
@@ -25,7 +25,7 @@ Options:
   --procs N          processes that race (default 2)
   --iterations K     increments per process (default 1000)
   --sleep MS         sleep before every increment, as the seed's 5 ms (default 0)
-  --lock KIND        semaphore | none | atomic (default semaphore)
+  --lock KIND        semaphore | mutex | none | atomic (default semaphore)
   --width 1|8        1-byte counter that wraps at 256, or 8-byte little-endian (default 8)
   --json             print one JSON object instead of text
   -h, --help         show this help
@@ -35,7 +35,7 @@ Examples (the seed's two listings):
   shmem race --width 8 --iterations 1000 --sleep 5    # 2001`,
   demo: `Usage: shmem demo [options]
 
-Runs the race three times (no lock, Semaphore, Atomics) with the same
+Runs the race four times (no lock, Semaphore, Mutex, Atomics) with the same
 processes and iterations and shows the counts and the throughput.
 
 Options:
@@ -85,7 +85,7 @@ function formatRate(opsPerSecond: number): string {
 }
 
 export function describeRace(r: RaceResult): string {
-  const lock = r.lock === 'none' ? 'no lock' : r.lock === 'atomic' ? 'Atomics.add' : 'Semaphore';
+  const lock = { none: 'no lock', atomic: 'Atomics.add', semaphore: 'Semaphore', mutex: 'Mutex' }[r.lock];
   return (
     `${r.procs} processes × ${r.iterations} increments, ${r.width}-byte counter, ${lock}` +
     (r.sleep > 0 ? `, ${r.sleep} ms sleep` : '') +

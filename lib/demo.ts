@@ -12,7 +12,7 @@ export interface DemoOptions {
   out?: NodeJS.WriteStream;
 }
 
-const LABEL: Record<LockKind, string> = { none: 'no lock', semaphore: 'Semaphore', atomic: 'Atomics.add' };
+const LABEL: Record<LockKind, string> = { none: 'no lock', semaphore: 'Semaphore', mutex: 'Mutex', atomic: 'Atomics.add' };
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -47,7 +47,7 @@ export async function runDemo(options: DemoOptions): Promise<RaceResult[]> {
     `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`;
   out.write(row(header));
   const results: RaceResult[] = [seed];
-  for (const lock of ['none', 'semaphore', 'atomic'] as LockKind[]) {
+  for (const lock of ['none', 'semaphore', 'mutex', 'atomic'] as LockKind[]) {
     const r = await race({ procs, iterations, sleep: 0, lock, width: 8 }, LABEL[lock]);
     results.push(r);
     out.write(row([LABEL[lock], fmt(r.final), fmt(r.expected), fmt(r.lost), r.seconds.toFixed(3), rate(r.opsPerSecond)]));
@@ -55,7 +55,7 @@ export async function runDemo(options: DemoOptions): Promise<RaceResult[]> {
   const none = results[1];
   out.write(
     `\n${none.lost > 0 ? `Without a lock ${fmt(none.lost)} increments were lost` : 'Without a lock no increment happened to be lost this time (it is still a race)'}; ` +
-      'with the Semaphore or Atomics the count is exact.\n' +
+      'with the Semaphore, the Mutex or Atomics the count is exact.\n' +
       'Every segment and semaphore the demo made has been removed.\n',
   );
   return results;

@@ -1,12 +1,13 @@
 // A child of `shmem race`: attaches by name, waits for 'go', increments the
 // shared counter, reports, closes. Forked by lib/race.ts.
-import { SharedMemory, Semaphore } from './index';
-import { ChildOptions, COUNTER_OFFSET, progressIndex } from './race-layout';
+import { Mutex, SharedMemory, Semaphore } from './index';
+import { ChildOptions, COUNTER_OFFSET, MUTEX_OFFSET, progressIndex } from './race-layout';
 
 const opts = JSON.parse(process.argv[2]) as ChildOptions;
 
 const shm = SharedMemory.open(opts.shm);
 const sem = opts.sem ? Semaphore.open(opts.sem) : undefined;
+const mutex = opts.lock === 'mutex' ? Mutex.attach(shm, MUTEX_OFFSET) : undefined;
 const buf = shm.buffer;
 const progress = new Float64Array(buf.buffer, 0, buf.length >> 3);
 const myProgress = progressIndex(opts.index);
@@ -45,6 +46,10 @@ function run(): number {
     if (sleep > 0) Atomics.wait(sleeper, 0, 0, sleep);
     if (opts.lock === 'atomic') {
       incrementAtomic();
+    } else if (mutex) {
+      mutex.lockSync();
+      incrementPlain();
+      mutex.unlock();
     } else if (sem) {
       sem.waitSync();
       incrementPlain();

@@ -3,8 +3,8 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 
-import { SharedMemory, Semaphore } from './index';
-import { ChildOptions, COUNTER_OFFSET, LockKind, progressIndex, readCounter, segmentSize, Width } from './race-layout';
+import { Mutex, SharedMemory, Semaphore } from './index';
+import { ChildOptions, COUNTER_OFFSET, LockKind, MUTEX_OFFSET, progressIndex, readCounter, segmentSize, Width } from './race-layout';
 
 export interface RaceOptions {
   procs: number;
@@ -44,6 +44,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     if (lock === 'semaphore') sem = Semaphore.create({ value: 1 });
+    if (lock === 'mutex') Mutex.create(shm, MUTEX_OFFSET);
     // The seed starts the counter at 1.
     if (width === 1) shm.buffer[COUNTER_OFFSET] = 1;
     else shm.buffer.writeBigUInt64LE(1n, COUNTER_OFFSET);
