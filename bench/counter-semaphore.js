@@ -69,6 +69,9 @@ function pythonOnce(K) {
 
 module.exports = {
   name: 'counter-semaphore',
+  // Also run by counter-mutex, whose baselines these are, in its own run.
+  semaphoreOnce,
+  pythonOnce,
   async run({ quick, log }) {
     const K = quick ? 100_000 : 1_000_000;
     const KIPC = quick ? 2_000 : 20_000;

@@ -146,10 +146,10 @@ export class Mutex {
    * `false` on timeout. Throws `EDEADLK` if this thread already holds it.
    */
   lockSync(timeoutMs?: number): boolean {
+    const timeout = timeoutMs === undefined ? -1 : validateTimeout(timeoutMs, 'timeoutMs');
     // ownerDied is already false here: unlock() cleared it.
     if (this.#word.length !== 0 && Atomics.compareExchange(this.#word, 0, 0n, ID) === 0n) return true;
     const handle = this.#handle('mutex_lock');
-    const timeout = validateTimeout(timeoutMs, 'timeoutMs');
     return this.#acquired(native.mutexLock(handle, this.#offset, TID, TAG, timeout));
   }
 

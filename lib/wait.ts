@@ -108,5 +108,8 @@ export function notify(view: Int32Array, index: number, count?: number): number 
     if (Number.isNaN(count) || count < 0) throw outOfRange('count', 'a number >= 0', count);
     n = Math.floor(count);
   }
-  return native.futexWake(nativeHandle(shm, 'futex_wake'), byteOffset, n);
+  const handle = nativeHandle(shm, 'futex_wake');
+  // The kernel's FUTEX_WAKE treats 0 as 1; Atomics.notify(…, 0) wakes nobody.
+  if (n === 0) return 0;
+  return native.futexWake(handle, byteOffset, n);
 }

@@ -96,7 +96,7 @@ class LockWait : public AsyncWait {
   ~LockWait() override { st_->DropUser(); }
 
  protected:
-  void Run() override { outcome_ = MutexLock(word_, me_, timeout_ms_, cancel_flag()); }
+  void Run() override { outcome_ = MutexLock(word_, me_, timeout_ms_, cancel_flag(), true); }
   void Undo() override {
     if (outcome_.result == LockResult::kAcquired || outcome_.result == LockResult::kAcquiredOwnerDied)
       MutexUnlock(word_, me_);  // taken for nobody: release it

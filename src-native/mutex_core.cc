@@ -41,7 +41,8 @@ LockOutcome MutexTryLock(int64_t* word, int64_t me) {
   return {LockResult::kTimedOut};
 }
 
-LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::atomic<int>* cancel) {
+LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::atomic<int>* cancel,
+                      bool async_for_me) {
   using Clock = std::chrono::steady_clock;
   const bool forever = timeout_ms < 0;
   const auto deadline =
@@ -55,7 +56,7 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
     int64_t v = Load(word);
     if (v == 0) {
       if (Cas(word, &v, me)) return {LockResult::kAcquired};
-    } else if ((v & ~kWaiters) == me) {
+    } else if ((v & ~kWaiters) == me && !async_for_me) {
       return {LockResult::kDeadlock};
     }
     for (int p = 0; p < pauses; p++) CpuRelax();
@@ -70,7 +71,7 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
       if (Cas(word, &v, me | kWaiters)) return {LockResult::kAcquired};
       continue;
     }
-    if ((v & ~kWaiters) == me) return {LockResult::kDeadlock};
+    if ((v & ~kWaiters) == me && !async_for_me) return {LockResult::kDeadlock};
     if (!(v & kWaiters)) {
       int64_t flagged = v | kWaiters;
       if (!Cas(word, &v, flagged)) continue;
@@ -86,7 +87,7 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
     if (rc == kErrTimedOut) {
       // Still held after a whole slice: prove the holder alive or take over.
       int64_t now = Load(word);
-      if (now == v && HolderIsDead(v)) {
+      if (now == v && (v & ~kWaiters) != me && HolderIsDead(v)) {
         if (Cas(word, &now, me | kWaiters)) return {LockResult::kAcquiredOwnerDied};
       }
     } else if (rc != 0 && rc != kErrAgain) {

@@ -33,7 +33,11 @@ struct LockOutcome {
 
 // Takes the lock for `me`, waiting up to timeout_ms (< 0: forever). Spins
 // briefly, then sleeps. `cancel` (optional) is polled between sleeps.
-LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::atomic<int>* cancel);
+// A lock already held by `me` gives kDeadlock, except for an asynchronous
+// acquisition (`async_for_me`): another pending lock() of the same JS thread
+// may hold it, and this one waits its turn.
+LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::atomic<int>* cancel,
+                      bool async_for_me = false);
 
 // One attempt without sleeping: takes a free lock, or takes over from a
 // holder that is provably dead (kAcquiredOwnerDied). kTimedOut if held.

@@ -2,9 +2,35 @@
 import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 
-import { forkFixture, onceMessage } from './helpers';
+import { forkFixture } from './helpers';
 
 let nextId = 1;
+
+/**
+ * Resolves with the next IPC message from `child` that matches `filter`.
+ * Rejects only on 'close' (exit and IPC channel closed), not on 'exit': a
+ * child that sends and exits at once may be reported exited before its last
+ * message is read.
+ */
+export function nextMessage<T = any>(child: ChildProcess, filter: (m: any) => boolean = () => true): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: any) => {
+      if (!filter(m)) return;
+      off();
+      resolve(m);
+    };
+    const onClose = (code: number | null, signal: string | null) => {
+      off();
+      reject(new Error(`child exited (code ${code}, signal ${signal}) before the expected message`));
+    };
+    const off = () => {
+      child.off('message', onMessage);
+      child.off('close', onClose);
+    };
+    child.on('message', onMessage);
+    child.on('close', onClose);
+  });
+}
 
 export interface Reply {
   id: number;
@@ -17,16 +43,19 @@ export interface Reply {
 /** Forks a command-driven fixture and resolves once it reports ready. */
 export async function startAgent(file: string, args: string[]): Promise<{ child: ChildProcess; pid: number }> {
   const child = forkFixture(file, args);
-  const ready = await onceMessage(child, (m) => m && m.ready === true);
+  const ready = await nextMessage(child, (m) => m && m.ready === true);
   return { child, pid: ready.pid };
 }
 
-/** Sends a command; resolves with its final reply (not the 'waiting' notice). */
-export function ask(child: ChildProcess, msg: object): { id: number; reply: Promise<Reply>; waiting: Promise<Reply> } {
+/**
+ * Sends a command; `reply` resolves with its final reply. With `withWaiting`,
+ * `waiting` resolves with the fixture's notice that it is about to wait.
+ */
+export function ask(child: ChildProcess, msg: object, withWaiting = false): { id: number; reply: Promise<Reply>; waiting: Promise<Reply> } {
   const id = nextId++;
-  const reply = onceMessage<Reply>(child, (m) => m && m.id === id && !m.waiting);
-  const waiting = onceMessage<Reply>(child, (m) => m && m.id === id && m.waiting === true);
-  // Only one of the two may ever be awaited; keep the other from reporting an unhandled rejection.
+  const reply = nextMessage<Reply>(child, (m) => m && m.id === id && !m.waiting);
+  const waiting = withWaiting ? nextMessage<Reply>(child, (m) => m && m.id === id && m.waiting === true) : reply;
+  // A caller may await only one of the two: keep the other from reporting an unhandled rejection.
   reply.catch(() => {});
   waiting.catch(() => {});
   child.send({ id, ...msg });
