@@ -56,7 +56,11 @@ export function killChildren(): void {
   children.clear();
 }
 
-/** Resolves with the next IPC message from `child` that matches `filter` (default: any). Rejects if it exits first. */
+/**
+ * Resolves with the next IPC message from `child` that matches `filter` (default: any). Rejects if the
+ * child is gone first: on 'close', which comes after the IPC channel has delivered every message ('exit'
+ * can come before a message the child sent just before exiting).
+ */
 export function onceMessage<T = any>(child: ChildProcess, filter: (m: any) => boolean = () => true): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: any) => {
@@ -64,16 +68,16 @@ export function onceMessage<T = any>(child: ChildProcess, filter: (m: any) => bo
       off();
       resolve(m);
     };
-    const onExit = (code: number | null, signal: string | null) => {
+    const onClose = (code: number | null, signal: string | null) => {
       off();
       reject(new Error(`child exited (code ${code}, signal ${signal}) before the expected message`));
     };
     const off = () => {
       child.off('message', onMessage);
-      child.off('exit', onExit);
+      child.off('close', onClose);
     };
     child.on('message', onMessage);
-    child.on('exit', onExit);
+    child.on('close', onClose);
   });
 }
 
