@@ -153,9 +153,6 @@ describe('close() with lock() pending', () => {
 });
 
 describe('pending lock() calls leave the event loop and the threadpool free', () => {
-  // FAILS: product bug, see report. Several lock() calls pending in one
-  // thread each wait with that thread's identity; once one takes the lock,
-  // the others see their own identity in the lock word and settle with EDEADLK.
   test('8 pending lock() calls: readFile and a timer complete meanwhile; then all get the lock in turn', async () => {
     const shm = segment();
     const m = Mutex.create(shm, 0);
@@ -189,18 +186,19 @@ describe('pending lock() calls leave the event loop and the threadpool free', ()
     let got = 0;
     const seen = new Set<number>();
     while (got < 8) {
-      const before = settled.length;
-      const ok = await waitForCount(settled, before + 1);
+      // The next one to get the lock (the first may have settled already,
+      // while the holder was still answering the unlock command).
+      const ok = await waitForCount(settled, got + 1);
       expect(ok).toBe(true);
-      const i = settled[before];
+      const i = settled[got];
       const o: any = await outcomes[i];
       expect(o.e).toBeUndefined();
       expect(o.v).toBe(true);
       expect(seen.has(i)).toBe(false);
       seen.add(i);
-      got++;
       // Only one holds it: nobody else settled meanwhile.
-      expect(settled.length).toBe(before + 1);
+      expect(settled.length).toBe(got + 1);
+      got++;
       m.unlock();
     }
     expect(() => m.unlock()).toThrow(expect.objectContaining({ code: 'EPERM' }));

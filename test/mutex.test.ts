@@ -131,9 +131,6 @@ describe('Mutex argument errors', () => {
     expect(Mutex.attach(shm, 0)).toBeInstanceOf(Mutex);
   });
 
-  // FAILS: product bug, see report. lockSync() takes a free lock on its
-  // Atomics fast path before it validates timeoutMs, so lockSync(-1),
-  // lockSync(NaN) and lockSync('10') lock instead of throwing.
   test('lockSync() rejects a bad timeout even when the lock is free', () => {
     const m = Mutex.create(segment(), 0);
     expect(() => m.lockSync(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));

@@ -177,10 +177,6 @@ describe('across processes', () => {
     expect(notify(view, INDEX)).toBe(0);
   });
 
-  // FAILS: product bug, see report. notify(view, i, 0) passes 0 to
-  // FUTEX_WAKE, which the Linux kernel treats as 1: it wakes a sleeper and
-  // returns 1 (Atomics.notify with count 0 wakes nobody). Same for counts in
-  // (0, 1), which floor to 0.
   const maybeLinuxFutex = FUTEX_SYSCALL > 0 ? test : test.skip;
   maybeLinuxFutex('notify(view, i, 0) wakes nobody while a process sleeps on the word', async () => {
     const { shm, view } = setup();
