@@ -11,27 +11,24 @@ export interface MutexLockOptions {
   signal?: AbortSignal;
 }
 
-// Lock word layout (see src-native/mutex_core.h): 0 = free, else
-// (tag << 32) | tid, with WAITERS set in the low half while someone sleeps.
-const WAITERS = 0x40000000n;
-const MAGIC_INDEX = 2; // int32 index of the magic word, after the 64-bit lock word
+// Layout (see src-native/mutex_core.h): four int32 words.
+const LOCK = 0; // 0 = free, else the holder's thread id | flags
+const TAG = 1; // the holder's tag (start time of its thread), 0 while it is being set or cleared
+const MAGIC_INDEX = 2; // written by create, checked by attach
 const MAGIC = 0x5854554d; // 'MUTX'
+const WAITERS = 0x40000000; // someone sleeps on the lock word
+const TID_MASK = 0x1fffffff;
 // How often a failing tryLock() may ask the kernel whether the holder lives.
 const PROBE_INTERVAL_MS = 5;
 
-// This thread's identity: the thread id and a tag from its start time, so
+// This thread's identity: its thread id, and a tag from its start time so
 // that a reused thread id is never taken for the dead holder. Module state is
 // per thread (each worker loads its own copy); set before the first Mutex
 // exists, so the fast paths read plain variables.
-let TID = 0;
-let TAG = 0;
-let ID = 0n; // (TAG << 32) | TID: the lock word while this thread holds it
-let ID_FLAGGED = 0n; // the same with WAITERS set
+let MY_TID = 0;
+let MY_TAG = 0;
 function initIdentity(): void {
-  if (ID !== 0n) return;
-  [TID, TAG] = native.threadIdentity();
-  ID = (BigInt(TAG) << 32n) | BigInt(TID);
-  ID_FLAGGED = ID | WAITERS;
+  if (MY_TID === 0) [MY_TID, MY_TAG] = native.threadIdentity();
 }
 
 function validatePlace(shm: unknown, offset: unknown): SharedMemory {
@@ -69,26 +66,26 @@ export class Mutex {
 
   readonly #shm: SharedMemory;
   readonly #offset: number;
-  readonly #word: BigInt64Array;
+  readonly #words: Int32Array;
   #ownerDied = false;
-  #probedValue = 0n;
+  #probedValue = 0;
   #probedAt = -Infinity;
 
   private constructor(shm: SharedMemory, offset: number) {
     initIdentity();
     this.#shm = shm;
     this.#offset = offset;
-    this.#word = new BigInt64Array(shm.buffer.buffer, shm.buffer.byteOffset + offset, 2);
+    this.#words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset + offset, 4);
   }
 
   /** Initialises a mutex (unlocked) at `offset` of `shm`. Do it once, before other processes attach. */
   static create(shm: SharedMemory, offset: number): Mutex {
     validatePlace(shm, offset);
     const m = new Mutex(shm, offset);
-    const words = new Int32Array(m.#word.buffer, m.#word.byteOffset, 4);
-    Atomics.store(m.#word, 0, 0n);
-    Atomics.store(words, 3, 0);
-    Atomics.store(words, MAGIC_INDEX, MAGIC);
+    Atomics.store(m.#words, LOCK, 0);
+    Atomics.store(m.#words, TAG, 0);
+    Atomics.store(m.#words, 3, 0);
+    Atomics.store(m.#words, MAGIC_INDEX, MAGIC);
     return m;
   }
 
@@ -96,7 +93,7 @@ export class Mutex {
   static attach(shm: SharedMemory, offset: number): Mutex {
     validatePlace(shm, offset);
     const m = new Mutex(shm, offset);
-    if (Atomics.load(new Int32Array(m.#word.buffer, m.#word.byteOffset, 4), MAGIC_INDEX) !== MAGIC) {
+    if (Atomics.load(m.#words, MAGIC_INDEX) !== MAGIC) {
       throw invalidArgValue('offset', offset, `holds no Mutex in segment '${shm.name}' (create it with Mutex.create first)`);
     }
     return m;
@@ -123,14 +120,16 @@ export class Mutex {
 
   /** Takes the lock if it is free (or its holder is dead); `false` otherwise, without waiting. */
   tryLock(): boolean {
+    const words = this.#words;
     // The view is empty once the segment is closed (its ArrayBuffer detached).
-    if (this.#word.length !== 0) {
-      const prev = Atomics.compareExchange(this.#word, 0, 0n, ID);
-      if (prev === 0n) {
+    if (words.length !== 0) {
+      const prev = Atomics.compareExchange(words, LOCK, 0, MY_TID);
+      if (prev === 0) {
+        words[TAG] = MY_TAG;
         this.#ownerDied = false;
         return true;
       }
-      if ((prev & ~WAITERS) === ID) return false; // this thread holds it
+      if ((prev & TID_MASK) === MY_TID) return false; // this thread holds it
       // Held by someone else, who may be dead: ask the kernel, but not on
       // every call of a tryLock() loop for the same holder.
       const now = performance.now();
@@ -138,7 +137,7 @@ export class Mutex {
       this.#probedValue = prev;
       this.#probedAt = now;
     }
-    return this.#acquired(native.mutexTryLock(this.#handle('mutex_trylock'), this.#offset, TID, TAG));
+    return this.#acquired(native.mutexTryLock(this.#handle('mutex_trylock'), this.#offset, MY_TID, MY_TAG));
   }
 
   /**
@@ -147,10 +146,14 @@ export class Mutex {
    */
   lockSync(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? -1 : validateTimeout(timeoutMs, 'timeoutMs');
-    // ownerDied is already false here: unlock() cleared it.
-    if (this.#word.length !== 0 && Atomics.compareExchange(this.#word, 0, 0n, ID) === 0n) return true;
-    const handle = this.#handle('mutex_lock');
-    return this.#acquired(native.mutexLock(handle, this.#offset, TID, TAG, timeout));
+    const words = this.#words;
+    // One compare-and-swap and a store when the lock is free; ownerDied is
+    // already false here (unlock() cleared it).
+    if (words.length !== 0 && Atomics.compareExchange(words, LOCK, 0, MY_TID) === 0) {
+      words[TAG] = MY_TAG;
+      return true;
+    }
+    return this.#acquired(native.mutexLock(this.#handle('mutex_lock'), this.#offset, MY_TID, MY_TAG, timeout));
   }
 
   /**
@@ -170,13 +173,15 @@ export class Mutex {
       signal = validateAbortSignal(opts.signal);
       handle = this.#handle('mutex_lock');
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-      const prev = Atomics.compareExchange(this.#word, 0, 0n, ID);
-      if (prev === 0n) {
+      const words = this.#words;
+      const prev = Atomics.compareExchange(words, LOCK, 0, MY_TID);
+      if (prev === 0) {
+        words[TAG] = MY_TAG;
         this.#ownerDied = false;
         return Promise.resolve(true);
       }
-      if ((prev & ~WAITERS) === ID) throw codeError('EDEADLK', 'mutex_lock');
-      if (timeout === 0) return Promise.resolve(this.#acquired(native.mutexTryLock(handle, this.#offset, TID, TAG)));
+      if ((prev & TID_MASK) === MY_TID) throw codeError('EDEADLK', 'mutex_lock');
+      if (timeout === 0) return Promise.resolve(this.#acquired(native.mutexTryLock(handle, this.#offset, MY_TID, MY_TAG)));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -193,7 +198,7 @@ export class Mutex {
         done();
         reject(err);
       };
-      request = native.mutexLockAsync(handle, this.#offset, TID, TAG, timeout, (err, result) => {
+      request = native.mutexLockAsync(handle, this.#offset, MY_TID, MY_TAG, timeout, (err, result) => {
         done();
         if (err) reject(err);
         else resolve(this.#acquired(result!));
@@ -208,15 +213,17 @@ export class Mutex {
 
   /** Releases the lock. Throws `EPERM` if this thread does not hold it. */
   unlock(): void {
-    if (this.#word.length !== 0 && Atomics.compareExchange(this.#word, 0, ID, 0n) === ID) {
-      this.#ownerDied = false;
-      return;
+    const words = this.#words;
+    if ((words[LOCK] & TID_MASK) !== MY_TID) {
+      this.#handle('mutex_unlock'); // EBADF once closed (the view is empty then)
+      throw codeError('EPERM', 'mutex_unlock');
     }
-    const handle = this.#handle('mutex_unlock');
-    // Someone sleeps on the lock: release it and wake one sleeper.
-    if (Atomics.compareExchange(this.#word, 0, ID_FLAGGED, 0n) !== ID_FLAGGED) throw codeError('EPERM', 'mutex_unlock');
-    native.mutexWake(handle, this.#offset);
     this.#ownerDied = false;
+    // Clear the tag before letting go: it must never name anyone but the holder.
+    words[TAG] = 0;
+    if (Atomics.compareExchange(words, LOCK, MY_TID, 0) === MY_TID) return;
+    // Flags are set: someone sleeps on the lock, or checks that we live.
+    if (Atomics.exchange(words, LOCK, 0) & WAITERS) native.mutexWake(this.#handle('mutex_unlock'), this.#offset);
   }
 
   /** Runs `fn` holding the lock (taken with `lock()`), and always unlocks. */

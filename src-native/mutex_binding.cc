@@ -35,9 +35,7 @@ T* At(MappingState* st, const Napi::Value& offset) {
                               static_cast<size_t>(offset.As<Napi::Number>().DoubleValue()));
 }
 
-int64_t Me(const Napi::CallbackInfo& info, size_t index) {
-  return OwnerWord(info[index].As<Napi::Number>().Int32Value(), info[index + 1].As<Napi::Number>().Int32Value());
-}
+int32_t Int(const Napi::CallbackInfo& info, size_t index) { return info[index].As<Napi::Number>().Int32Value(); }
 
 // 0: acquired, 1: acquired from a dead holder, 2: timed out (or held, for tryLock).
 Napi::Value LockResultValue(Napi::Env env, LockOutcome o, const char* syscall) {
@@ -70,19 +68,21 @@ Napi::Value ThreadIdentityValue(const Napi::CallbackInfo& info) {
 Napi::Value Lock(const Napi::CallbackInfo& info) {
   MappingState* st = Mapping(info, "mutex_lock");
   double timeout = info[4].As<Napi::Number>().DoubleValue();
-  return LockResultValue(info.Env(), MutexLock(At<int64_t>(st, info[1]), Me(info, 2), timeout, nullptr), "mutex_lock");
+  return LockResultValue(info.Env(), MutexLock(At<int32_t>(st, info[1]), Int(info, 2), Int(info, 3), timeout, nullptr),
+                         "mutex_lock");
 }
 
 // mutexTryLock(shm, offset, tid, tag): also takes over from a dead holder.
 Napi::Value TryLock(const Napi::CallbackInfo& info) {
   MappingState* st = Mapping(info, "mutex_trylock");
-  return LockResultValue(info.Env(), MutexTryLock(At<int64_t>(st, info[1]), Me(info, 2)), "mutex_trylock");
+  return LockResultValue(info.Env(), MutexTryLock(At<int32_t>(st, info[1]), Int(info, 2), Int(info, 3)),
+                         "mutex_trylock");
 }
 
 // mutexWake(shm, offset): after a JS unlock that found waiters flagged.
 Napi::Value Wake(const Napi::CallbackInfo& info) {
   MappingState* st = Mapping(info, "mutex_unlock");
-  MutexWakeOne(At<int64_t>(st, info[1]));
+  MutexWakeOne(At<int32_t>(st, info[1]));
   return info.Env().Undefined();
 }
 
@@ -91,15 +91,15 @@ Napi::Value Wake(const Napi::CallbackInfo& info) {
 // unlocks it and its death releases it.
 class LockWait : public AsyncWait {
  public:
-  LockWait(MappingState* st, int64_t* word, int64_t me, double timeout_ms)
-      : st_(st), word_(word), me_(me), timeout_ms_(timeout_ms) {}
+  LockWait(MappingState* st, int32_t* words, int32_t tid, int32_t tag, double timeout_ms)
+      : st_(st), words_(words), tid_(tid), tag_(tag), timeout_ms_(timeout_ms) {}
   ~LockWait() override { st_->DropUser(); }
 
  protected:
-  void Run() override { outcome_ = MutexLock(word_, me_, timeout_ms_, cancel_flag(), true); }
+  void Run() override { outcome_ = MutexLock(words_, tid_, tag_, timeout_ms_, cancel_flag(), true); }
   void Undo() override {
     if (outcome_.result == LockResult::kAcquired || outcome_.result == LockResult::kAcquiredOwnerDied)
-      MutexUnlock(word_, me_);  // taken for nobody: release it
+      MutexUnlock(words_, tid_);  // taken for nobody: release it
     outcome_.result = LockResult::kCancelled;
   }
   void Deliver(Napi::Env env, Napi::Function cb) override {
@@ -113,8 +113,9 @@ class LockWait : public AsyncWait {
 
  private:
   MappingState* st_;
-  int64_t* word_;
-  int64_t me_;
+  int32_t* words_;
+  int32_t tid_;
+  int32_t tag_;
   double timeout_ms_;
   LockOutcome outcome_{LockResult::kCancelled};
 };
@@ -123,7 +124,8 @@ class LockWait : public AsyncWait {
 Napi::Value LockAsync(const Napi::CallbackInfo& info) {
   MappingState* st = Mapping(info, "mutex_lock");
   if (!st->AddUser()) ThrowClosed(info.Env(), "mutex_lock");
-  auto wait = std::make_shared<LockWait>(st, At<int64_t>(st, info[1]), Me(info, 2), info[4].As<Napi::Number>().DoubleValue());
+  auto wait = std::make_shared<LockWait>(st, At<int32_t>(st, info[1]), Int(info, 2), Int(info, 3),
+                                         info[4].As<Napi::Number>().DoubleValue());
   return AsyncWait::Start(info.Env(), wait, info[5].As<Napi::Function>(), "shmem.Mutex.lock");
 }
 

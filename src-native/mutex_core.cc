@@ -10,38 +10,63 @@ namespace shmem {
 
 namespace {
 
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the lock word's low half is at the lower address");
-
 // Between two sleeps a waiter checks that the holder lives. A holder killed
 // while waiters sleep is found within one slice.
 constexpr double kSliceMs = 10;
 constexpr int kLockSpins = 1000;
 constexpr int kMaxBackoffPauses = 16;
 
-inline int64_t Load(int64_t* w) { return __atomic_load_n(w, __ATOMIC_ACQUIRE); }
-inline bool Cas(int64_t* w, int64_t* expected, int64_t desired) {
-  return __atomic_compare_exchange_n(w, expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+inline int32_t Load(int32_t* w) { return __atomic_load_n(w, __ATOMIC_ACQUIRE); }
+inline void Store(int32_t* w, int32_t v) { __atomic_store_n(w, v, __ATOMIC_SEQ_CST); }
+inline bool Cas(int32_t* w, int32_t* expected, int32_t desired) {
+  return __atomic_compare_exchange_n(w, expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
-inline int32_t* Low(int64_t* w) { return reinterpret_cast<int32_t*>(w); }
+inline int32_t* Tag(int32_t* words) { return words + 1; }
+inline int32_t Holder(int32_t v) { return v & kTidMask; }
 
-bool HolderIsDead(int64_t v) {
-  return ThreadIsDead(static_cast<int32_t>(v & kTidMask), static_cast<int32_t>(v >> 32));
+// Takes a lock word `v` (observed held) over if its holder is provably dead.
+// `flags` are kept on the new word (kWaiters: others may sleep on it).
+bool TakeOverIfDead(int32_t* words, int32_t v, int32_t tid, int32_t tag, int32_t flags) {
+  if (Holder(v) == tid) return false;
+  int32_t running_tag = 0;
+  switch (ProbeThread(Holder(v), &running_tag)) {
+    case ThreadState::kUnknown:
+      return false;
+    case ThreadState::kDead:
+      break;  // nobody runs under that id: whoever holds v is gone
+    case ThreadState::kRunning: {
+      // Freeze the word's history before reading the tag: while kProbe stays
+      // set, the lock cannot have passed to another holder and back.
+      if (!(v & kProbe)) {
+        int32_t probed = v | kProbe;
+        if (!Cas(words, &v, probed)) return false;
+        v = probed;
+      }
+      int32_t holder_tag = Load(Tag(words));
+      if (holder_tag == 0 || holder_tag == running_tag) return false;  // alive
+      break;  // the id was reused: the holder died
+    }
+  }
+  Store(Tag(words), 0);  // the tag must never name anyone but the holder
+  if (!Cas(words, &v, tid | flags)) return false;
+  Store(Tag(words), tag);
+  return true;
 }
 
 }  // namespace
 
-LockOutcome MutexTryLock(int64_t* word, int64_t me) {
-  int64_t v = 0;
-  if (Cas(word, &v, me)) return {LockResult::kAcquired};
-  if ((v & ~kWaiters) == me) return {LockResult::kDeadlock};
-  if (HolderIsDead(v)) {
-    // Keep the waiters flag: sleepers must still be woken at unlock.
-    if (Cas(word, &v, me | (v & kWaiters))) return {LockResult::kAcquiredOwnerDied};
+LockOutcome MutexTryLock(int32_t* words, int32_t tid, int32_t tag) {
+  int32_t v = 0;
+  if (Cas(words, &v, tid)) {
+    Store(Tag(words), tag);
+    return {LockResult::kAcquired};
   }
+  if (Holder(v) == tid) return {LockResult::kDeadlock};
+  if (TakeOverIfDead(words, v, tid, tag, v & kWaiters)) return {LockResult::kAcquiredOwnerDied};
   return {LockResult::kTimedOut};
 }
 
-LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::atomic<int>* cancel,
+LockOutcome MutexLock(int32_t* words, int32_t tid, int32_t tag, double timeout_ms, const std::atomic<int>* cancel,
                       bool async_for_me) {
   using Clock = std::chrono::steady_clock;
   const bool forever = timeout_ms < 0;
@@ -49,14 +74,17 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
       Clock::now() + std::chrono::microseconds(forever ? 0 : static_cast<int64_t>(timeout_ms * 1000.0));
 
   // Spin first: a holder in a short critical section releases within a
-  // microsecond, far sooner than a futex sleep and wake.
-  // Backing off (1, 2, 4 … pauses between looks) keeps the waiter from
-  // stealing the cache line from the holder, who needs it to release.
+  // microsecond, far sooner than a futex sleep and wake. Backing off (1, 2,
+  // 4 … pauses between looks) keeps the waiter from stealing the cache line
+  // from the holder, who needs it to release.
   for (int i = 0, pauses = 1; i < kLockSpins; i++) {
-    int64_t v = Load(word);
+    int32_t v = Load(words);
     if (v == 0) {
-      if (Cas(word, &v, me)) return {LockResult::kAcquired};
-    } else if ((v & ~kWaiters) == me && !async_for_me) {
+      if (Cas(words, &v, tid)) {
+        Store(Tag(words), tag);
+        return {LockResult::kAcquired};
+      }
+    } else if (Holder(v) == tid && !async_for_me) {
       return {LockResult::kDeadlock};
     }
     for (int p = 0; p < pauses; p++) CpuRelax();
@@ -64,17 +92,20 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
   }
 
   for (;;) {
-    int64_t v = Load(word);
+    int32_t v = Load(words);
     if (v == 0) {
       // Taken after sleeping: others may sleep too, so keep them flagged
       // (costs at most one spurious wake at unlock).
-      if (Cas(word, &v, me | kWaiters)) return {LockResult::kAcquired};
+      if (Cas(words, &v, tid | kWaiters)) {
+        Store(Tag(words), tag);
+        return {LockResult::kAcquired};
+      }
       continue;
     }
-    if ((v & ~kWaiters) == me && !async_for_me) return {LockResult::kDeadlock};
+    if (Holder(v) == tid && !async_for_me) return {LockResult::kDeadlock};
     if (!(v & kWaiters)) {
-      int64_t flagged = v | kWaiters;
-      if (!Cas(word, &v, flagged)) continue;
+      int32_t flagged = v | kWaiters;
+      if (!Cas(words, &v, flagged)) continue;
       v = flagged;
     }
     double slice = kSliceMs;
@@ -83,13 +114,12 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
       if (left <= 0) return {LockResult::kTimedOut};
       if (left < slice) slice = left;
     }
-    int rc = WaitOnAddress32(Low(word), static_cast<int32_t>(v), slice);
+    int rc = WaitOnAddress32(words, v, slice);
     if (rc == kErrTimedOut) {
       // Still held after a whole slice: prove the holder alive or take over.
-      int64_t now = Load(word);
-      if (now == v && (v & ~kWaiters) != me && HolderIsDead(v)) {
-        if (Cas(word, &now, me | kWaiters)) return {LockResult::kAcquiredOwnerDied};
-      }
+      int32_t now = Load(words);
+      if (now != 0 && Holder(now) == Holder(v) && TakeOverIfDead(words, now, tid, tag, kWaiters))
+        return {LockResult::kAcquiredOwnerDied};
     } else if (rc != 0 && rc != kErrAgain) {
       return {LockResult::kError, rc};
     }
@@ -97,15 +127,14 @@ LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::a
   }
 }
 
-bool MutexUnlock(int64_t* word, int64_t me) {
-  int64_t v = me;
-  if (Cas(word, &v, 0)) return true;
-  if (v != (me | kWaiters)) return false;
-  __atomic_store_n(word, 0, __ATOMIC_RELEASE);
-  WakeAddress32(Low(word), 1);
+bool MutexUnlock(int32_t* words, int32_t tid) {
+  if (Holder(Load(words)) != tid) return false;
+  Store(Tag(words), 0);
+  int32_t prev = __atomic_exchange_n(words, 0, __ATOMIC_SEQ_CST);
+  if (prev & kWaiters) WakeAddress32(words, 1);
   return true;
 }
 
-void MutexWakeOne(int64_t* word) { WakeAddress32(Low(word), 1); }
+void MutexWakeOne(int32_t* words) { WakeAddress32(words, 1); }
 
 }  // namespace shmem

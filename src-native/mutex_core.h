@@ -1,28 +1,39 @@
 // The in-segment mutex algorithm, portable C++ over the OS layer (futex.h,
 // owner.h). No Node-API in here.
 //
-// The lock is one 64-bit word in shared memory, little-endian:
-//   0                          free
-//   low 32 bits                owner thread id | kWaiters
-//   high 32 bits               owner tag (from the thread's start time)
-// The JS side takes and releases an uncontended lock with one
-// Atomics.compareExchange each (no native call); this code runs only when a
-// thread has to wait, and for proving a holder dead. Waiters sleep on the low
-// 32-bit half with a futex, in slices, and between slices check whether the
-// holder still lives (owner.h); a dead holder's lock is taken over, and the
-// new owner learns that it must repair the protected data.
+// A mutex is four 32-bit words in shared memory:
+//   [0] lock    0 when free, else the holder's thread id | flags
+//               (kWaiters: someone sleeps on this word; kProbe: a waiter is
+//               checking whether the holder lives)
+//   [1] tag     the holder's tag (from its thread's start time), or 0: written
+//               by the holder right after it takes the lock, cleared before it
+//               lets go (and before a takeover), so it is never the tag of
+//               anyone but the current holder
+//   [2] magic   written by Mutex.create, checked by Mutex.attach
+//   [3] unused
+// The JS side takes and releases a free lock with one 32-bit compare-and-swap
+// and a store each (no native call); this code runs only when a thread has to
+// wait, and to prove a holder dead. Waiters sleep on the lock word with a
+// futex, in slices; after a slice that ended with the lock still held they
+// check the holder:
+//   - no thread with that id, or a zombie: dead (no thread can hold a lock
+//     under an id that nobody has);
+//   - a live thread with that id: the waiter first sets kProbe, so that the
+//     word cannot pass to another holder and back unnoticed, then reads the
+//     tag; a tag that differs from the live thread's means the id was reused
+//     after the holder died. A tag of 0 (the holder is between its
+//     compare-and-swap and its tag store) counts as alive.
+// A dead holder's lock is taken over, and the new owner learns that it must
+// repair the protected data (kAcquiredOwnerDied).
 #pragma once
 #include <atomic>
 #include <cstdint>
 
 namespace shmem {
 
-constexpr int64_t kWaiters = 0x40000000;       // in the low half: someone sleeps on the futex
-constexpr int64_t kTidMask = 0x3fffffff;
-
-inline int64_t OwnerWord(int32_t tid, int32_t tag) {
-  return (static_cast<int64_t>(tag) << 32) | static_cast<int64_t>(tid);
-}
+constexpr int32_t kWaiters = 0x40000000;
+constexpr int32_t kProbe = 0x20000000;
+constexpr int32_t kTidMask = 0x1fffffff;
 
 enum class LockResult { kAcquired, kAcquiredOwnerDied, kTimedOut, kCancelled, kDeadlock, kError };
 
@@ -31,23 +42,23 @@ struct LockOutcome {
   int error = 0;  // with kError: negative error code
 };
 
-// Takes the lock for `me`, waiting up to timeout_ms (< 0: forever). Spins
-// briefly, then sleeps. `cancel` (optional) is polled between sleeps.
-// A lock already held by `me` gives kDeadlock, except for an asynchronous
-// acquisition (`async_for_me`): another pending lock() of the same JS thread
-// may hold it, and this one waits its turn.
-LockOutcome MutexLock(int64_t* word, int64_t me, double timeout_ms, const std::atomic<int>* cancel,
+// Takes the lock for thread (tid, tag), waiting up to timeout_ms (< 0:
+// forever). Spins briefly, then sleeps. `cancel` (optional) is polled between
+// sleeps. A lock already held by `tid` gives kDeadlock, except for an
+// asynchronous acquisition (`async_for_me`): another pending lock() of the
+// same JS thread may hold it, and this one waits its turn.
+LockOutcome MutexLock(int32_t* words, int32_t tid, int32_t tag, double timeout_ms, const std::atomic<int>* cancel,
                       bool async_for_me = false);
 
 // One attempt without sleeping: takes a free lock, or takes over from a
 // holder that is provably dead (kAcquiredOwnerDied). kTimedOut if held.
-LockOutcome MutexTryLock(int64_t* word, int64_t me);
+LockOutcome MutexTryLock(int32_t* words, int32_t tid, int32_t tag);
 
-// Releases a lock held by `me` (for a cancelled async acquisition, and for
-// the JS unlock when waiters are flagged). False if `me` does not hold it.
-bool MutexUnlock(int64_t* word, int64_t me);
+// Releases a lock held by `tid` (for a cancelled async acquisition). False if
+// `tid` does not hold it.
+bool MutexUnlock(int32_t* words, int32_t tid);
 
-// Wakes one waiter (after the JS side released a lock with kWaiters set).
-void MutexWakeOne(int64_t* word);
+// Wakes one sleeper (after the JS side released a lock with kWaiters set).
+void MutexWakeOne(int32_t* words);
 
 }  // namespace shmem

@@ -19,9 +19,14 @@ struct ThreadIdentity {
 // The calling thread's identity (computed once per thread).
 ThreadIdentity CurrentThreadIdentity();
 
-// True only when the thread (tid, tag) provably no longer runs: no such
-// thread, a zombie, or the id now belongs to a thread with another start time.
-// A live, stopped or traced thread is never reported dead.
-bool ThreadIsDead(int32_t tid, int32_t tag);
+enum class ThreadState {
+  kDead,     // proven: no thread has this id, or it is a zombie
+  kRunning,  // a live thread (also stopped or traced) has this id; *tag is its tag
+  kUnknown,  // cannot tell (no /proc, no permission): never treat as dead
+};
+
+// What runs under thread id `tid` now. The caller compares *tag with the
+// holder's tag: a different tag means the id was reused and the holder died.
+ThreadState ProbeThread(int32_t tid, int32_t* tag);
 
 }  // namespace shmem

@@ -19,6 +19,6 @@ ThreadIdentity CurrentThreadIdentity() {
   return ThreadIdentity{static_cast<int32_t>(tid & 0x3fffffff) | 1, static_cast<int32_t>(getpid() & 0x7fffffff) | 1};
 }
 
-bool ThreadIsDead(int32_t, int32_t) { return false; }
+ThreadState ProbeThread(int32_t, int32_t*) { return ThreadState::kUnknown; }
 
 }  // namespace shmem

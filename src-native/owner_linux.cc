@@ -73,17 +73,18 @@ ThreadIdentity CurrentThreadIdentity() {
   return id;
 }
 
-bool ThreadIsDead(int32_t tid, int32_t tag) {
+ThreadState ProbeThread(int32_t tid, int32_t* tag) {
   unsigned long long start = 0;
   switch (ReadStat(tid, &start)) {
     case Probe::kGone:
     case Probe::kZombie:
-      return true;
+      return ThreadState::kDead;
     case Probe::kAlive:
-      return TagFromStartTime(start) != tag;  // the id was reused: the owner is gone
+      *tag = TagFromStartTime(start);
+      return ThreadState::kRunning;
     case Probe::kUnknown:
     default:
-      return false;  // cannot prove it: never steal
+      return ThreadState::kUnknown;
   }
 }
 

@@ -15,6 +15,6 @@ ThreadIdentity CurrentThreadIdentity() {
                         static_cast<int32_t>(GetCurrentProcessId() & 0x7fffffff) | 1};
 }
 
-bool ThreadIsDead(int32_t, int32_t) { return false; }
+ThreadState ProbeThread(int32_t, int32_t*) { return ThreadState::kUnknown; }
 
 }  // namespace shmem

@@ -24,4 +24,19 @@ function fail(err) {
   process.exit(1);
 }
 
-module.exports = { nextMessage, send, fail };
+/**
+ * Adds 1 to an 8-byte little-endian counter (what Python's int.to_bytes(8, 'little') stores) through
+ * its two 32-bit halves, so that no BigInt is allocated per step. `u32` is a Uint32Array of length 2
+ * over the counter. Only ever called under a lock.
+ */
+function increment8(u32) {
+  const lo = u32[0] + 1;
+  if (lo > 0xffffffff) {
+    u32[0] = 0;
+    u32[1] += 1;
+  } else {
+    u32[0] = lo;
+  }
+}
+
+module.exports = { nextMessage, send, fail, increment8 };

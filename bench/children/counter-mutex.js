@@ -4,7 +4,7 @@
 // counter at byte 64 (its own cache line, apart from the lock word).
 // argv: shmName K
 const { SharedMemory, Mutex } = require('../..');
-const { nextMessage, send, fail } = require('./common');
+const { nextMessage, send, fail, increment8 } = require('./common');
 
 async function main() {
   const [shmName, kArg] = process.argv.slice(2);
@@ -12,12 +12,12 @@ async function main() {
   const shm = SharedMemory.open(shmName);
   try {
     const m = Mutex.attach(shm, 0);
-    const counter = new BigInt64Array(shm.buffer.buffer, shm.buffer.byteOffset + 64, 1);
+    const counter = new Uint32Array(shm.buffer.buffer, shm.buffer.byteOffset + 64, 2);
     await send({ type: 'ready' });
     await nextMessage('go');
     for (let i = 0; i < K; i++) {
       m.lockSync();
-      counter[0] += 1n;
+      increment8(counter);
       m.unlock();
     }
     await send({ type: 'done' });

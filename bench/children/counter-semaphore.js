@@ -3,7 +3,7 @@
 // then does K × (waitSync(); counter += 1; post()) on an 8-byte counter.
 // argv: shmName semName K
 const { SharedMemory, Semaphore } = require('../..');
-const { nextMessage, send, fail } = require('./common');
+const { nextMessage, send, fail, increment8 } = require('./common');
 
 async function main() {
   const [shmName, semName, kArg] = process.argv.slice(2);
@@ -11,12 +11,12 @@ async function main() {
   const shm = SharedMemory.open(shmName);
   const sem = Semaphore.open(semName);
   try {
-    const counter = new BigInt64Array(shm.buffer.buffer, shm.buffer.byteOffset, 1);
+    const counter = new Uint32Array(shm.buffer.buffer, shm.buffer.byteOffset, 2);
     await send({ type: 'ready' });
     await nextMessage('go');
     for (let i = 0; i < K; i++) {
       sem.waitSync();
-      counter[0] += 1n;
+      increment8(counter);
       sem.post();
     }
     await send({ type: 'done' });
