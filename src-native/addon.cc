@@ -1,6 +1,7 @@
 // Module entry: one line per concept.
 #include <napi.h>
 
+#include "addon_data.h"
 #include "errors.h"
 
 namespace shmem {
@@ -10,6 +11,7 @@ void InitMutex(Napi::Env env, Napi::Object exports);
 }  // namespace shmem
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new shmem::AddonData());
   exports.Set("setErrorFactory", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 shmem::SetErrorFactory(info.Env(), info[0].As<Napi::Function>());
               }));

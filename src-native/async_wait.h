@@ -1,40 +1,50 @@
-// One pending asynchronous wait (Semaphore.wait, Mutex.lock, waitAsync).
+// Asynchronous waits (Semaphore.wait, Mutex.lock, waitAsync) without the
+// event loop or the libuv threadpool.
 //
-// Waits never block the event loop or the libuv threadpool: each wait that
-// cannot complete at once gets its own short-lived thread, which sleeps in the
-// kernel and settles the JS callback through a thread-safe function. A
-// pending wait can be cancelled at any moment from the JS thread (AbortSignal,
-// close(), environment teardown); if the waiting thread took something that
-// nobody will receive (a semaphore unit, a lock), Undo() gives it back, so a
-// cancelled wait never takes anything.
+// Each pending wait sleeps in the kernel on a thread of its own, taken from a
+// small per-environment pool (threads are reused, and leave after idling a
+// few seconds), and is settled on the JS thread through one thread-safe
+// function per environment, which holds the event loop open only while waits
+// are pending. Creating a thread and a thread-safe function per wait cost
+// about 40 µs; a pooled thread and a shared function cost a few.
+//
+// A pending wait can be cancelled at any moment from the JS thread
+// (AbortSignal, close(), environment teardown); if its thread took something
+// that nobody will receive (a semaphore unit, a lock), Undo() gives it back,
+// so a cancelled wait never takes anything. Cancel() also interrupts the
+// thread's sleep (a signal makes the system call return EINTR) and waits
+// until the thread has let go, so that right after an abort the semaphore or
+// lock is as if the wait had never been made: a post() that follows cannot
+// be taken by the cancelled wait.
 #pragma once
 #include <napi.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 
 namespace shmem {
 
+class WaitService;
+
 class AsyncWait : public std::enable_shared_from_this<AsyncWait> {
  public:
   virtual ~AsyncWait() = default;
 
-  // Starts the waiting thread; `callback` receives the result through
+  // Queues the wait for a pool thread; `callback` receives the result through
   // Deliver(). Returns the request handle that JS passes to Cancel().
-  static Napi::Value Start(Napi::Env env, std::shared_ptr<AsyncWait> wait, Napi::Function callback,
-                           const char* resource_name);
+  static Napi::Value Start(Napi::Env env, std::shared_ptr<AsyncWait> wait, Napi::Function callback);
 
   // From the JS thread: true if the result had not been delivered (and now
-  // never will be). Unref's the thread-safe function so that a thread still
-  // finishing its current sleep does not hold the process open.
+  // never will be).
   bool Cancel(Napi::Env env);
 
   // The wait behind a request handle, or null once it has been settled.
   static std::shared_ptr<AsyncWait> FromRequest(Napi::Value request);
 
  protected:
-  // On the waiting thread: wait until done, polling cancelled() at least every
+  // On a pool thread: wait until done, polling cancelled() at least every
   // few tens of milliseconds.
   virtual void Run() = 0;
   // Give back what Run() took, when the result will never be delivered.
@@ -43,29 +53,32 @@ class AsyncWait : public std::enable_shared_from_this<AsyncWait> {
   virtual void Undo() {}
   // On the JS thread: call `callback` with the result.
   virtual void Deliver(Napi::Env env, Napi::Function callback) = 0;
+
   bool cancelled() const { return cancel_.load(std::memory_order_relaxed) != 0; }
   const std::atomic<int>* cancel_flag() const { return &cancel_; }
 
  private:
+  friend class WaitService;
   enum State : int { kPending, kDone, kCancelled, kDelivered };
-  static void ThreadMain(std::shared_ptr<AsyncWait> self);
-  static void OnEnvCleanup(void* arg);
-  void RemoveCleanupHook(napi_env env);
 
-  // The thread-safe function is freed by Node at environment teardown even
-  // while our thread still holds it; its finalizer marks it dead under this
-  // mutex, which the waiting thread holds around every call it makes on it.
-  struct TsfnGuard {
-    std::mutex mu;
-    bool dead = false;
-  };
+  // On a pool thread: Run(), then hand the result to the JS thread.
+  void Execute(WaitService& service);
+  // On the JS thread, when the result arrives.
+  void OnResult(Napi::Env env);
+  // From the JS thread or at teardown: no result will be delivered.
+  bool Abandon();
 
-  std::shared_ptr<TsfnGuard> guard_ = std::make_shared<TsfnGuard>();
+  // Interrupts Run() and waits (briefly) until the pool thread is out of it.
+  void StopRunner();
+
   std::atomic<int> state_{kPending};
   std::atomic<int> cancel_{0};
-  Napi::ThreadSafeFunction tsfn_;
-  // Holds this wait alive for the environment cleanup hook until removed.
-  std::shared_ptr<AsyncWait>* hook_ = nullptr;
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  bool running_ = false;  // a pool thread is inside Run() (or its Undo)
+  void* runner_ = nullptr;  // that thread, for the interrupt
+  Napi::FunctionReference callback_;  // JS thread only; reset when settled
+  std::weak_ptr<WaitService> service_;
 };
 
 }  // namespace shmem

@@ -19,13 +19,14 @@ long Futex(int32_t* addr, int op, int32_t val, const struct timespec* ts) {
 }
 }  // namespace
 
-int WaitOnAddress32(int32_t* addr, int32_t expected, double timeout_ms) {
+int WaitOnAddress32(int32_t* addr, int32_t expected, double timeout_ms, const std::atomic<int>* cancel) {
   if (timeout_ms < 0) {
     for (;;) {
       // FUTEX_WAIT (not _PRIVATE): the key is the page's inode and offset,
       // shared by every process that maps the segment.
       if (Futex(addr, FUTEX_WAIT, expected, nullptr) == 0) return 0;
       if (errno != EINTR) return -errno;
+      if (cancel != nullptr && cancel->load() != 0) return 0;
     }
   }
   // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, so an
@@ -39,6 +40,7 @@ int WaitOnAddress32(int32_t* addr, int32_t expected, double timeout_ms) {
     if (syscall(SYS_futex, addr, FUTEX_WAIT_BITSET, expected, &deadline, nullptr, FUTEX_BITSET_MATCH_ANY) == 0)
       return 0;
     if (errno != EINTR) return -errno;
+    if (cancel != nullptr && cancel->load() != 0) return 0;
   }
 }
 

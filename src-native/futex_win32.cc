@@ -20,7 +20,7 @@ namespace shmem {
 const int kErrAgain = -4088;     // UV_EAGAIN
 const int kErrTimedOut = -4039;  // UV_ETIMEDOUT
 
-int WaitOnAddress32(int32_t* addr, int32_t expected, double timeout_ms) {
+int WaitOnAddress32(int32_t* addr, int32_t expected, double timeout_ms, const std::atomic<int>* cancel) {
   using Clock = std::chrono::steady_clock;
   const bool forever = timeout_ms < 0;
   const auto deadline =
@@ -29,6 +29,7 @@ int WaitOnAddress32(int32_t* addr, int32_t expected, double timeout_ms) {
   auto delay = std::chrono::microseconds(50);
   for (;;) {
     if (!forever && Clock::now() >= deadline) return kErrTimedOut;
+    if (cancel != nullptr && cancel->load() != 0) return 0;
     std::this_thread::sleep_for(delay);
     if (InterlockedCompareExchange(reinterpret_cast<volatile LONG*>(addr), 0, 0) != expected) return 0;
     delay = std::min(delay * 2, std::chrono::microseconds(2000));

@@ -126,7 +126,7 @@ Napi::Value LockAsync(const Napi::CallbackInfo& info) {
   if (!st->AddUser()) ThrowClosed(info.Env(), "mutex_lock");
   auto wait = std::make_shared<LockWait>(st, At<int32_t>(st, info[1]), Int(info, 2), Int(info, 3),
                                          info[4].As<Napi::Number>().DoubleValue());
-  return AsyncWait::Start(info.Env(), wait, info[5].As<Napi::Function>(), "shmem.Mutex.lock");
+  return AsyncWait::Start(info.Env(), wait, info[5].As<Napi::Function>());
 }
 
 // ---- wait / notify on Int32 words -------------------------------------------------
@@ -192,7 +192,7 @@ class WordWait : public AsyncWait {
         }
         if (left < slice) slice = left;
       }
-      int rc = WaitOnAddress32(addr_, value_, slice);
+      int rc = WaitOnAddress32(addr_, value_, slice, cancel_flag());
       // Woken, or the value changed since JS checked it (it was equal then).
       if (rc == 0 || rc == kErrAgain) {
         code_ = kOk;
@@ -227,7 +227,7 @@ Napi::Value WaitAsync(const Napi::CallbackInfo& info) {
   if (!st->AddUser()) ThrowClosed(info.Env(), "futex_wait");
   auto wait = std::make_shared<WordWait>(st, At<int32_t>(st, info[1]), info[2].As<Napi::Number>().Int32Value(),
                                          info[3].As<Napi::Number>().DoubleValue());
-  return AsyncWait::Start(info.Env(), wait, info[4].As<Napi::Function>(), "shmem.waitAsync");
+  return AsyncWait::Start(info.Env(), wait, info[4].As<Napi::Function>());
 }
 
 // notify(shm, byteOffset, count): number of waiters woken, in every process

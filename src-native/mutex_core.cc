@@ -114,7 +114,7 @@ LockOutcome MutexLock(int32_t* words, int32_t tid, int32_t tag, double timeout_m
       if (left <= 0) return {LockResult::kTimedOut};
       if (left < slice) slice = left;
     }
-    int rc = WaitOnAddress32(words, v, slice);
+    int rc = WaitOnAddress32(words, v, slice, cancel);
     if (rc == kErrTimedOut) {
       // Still held after a whole slice: prove the holder alive or take over.
       int32_t now = Load(words);

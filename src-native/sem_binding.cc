@@ -45,7 +45,7 @@ class SemWait : public AsyncWait {
         double left = std::chrono::duration<double, std::milli>(deadline - Clock::now()).count();
         if (left < slice) slice = left > 0 ? left : 0;
       }
-      result_ = SemTimedWait(sem_->sem, slice, &acquired_);
+      result_ = SemTimedWait(sem_->sem, slice, &acquired_, cancel_flag());
       if (!result_.ok() || acquired_) return;
       if (!forever && Clock::now() >= deadline) return;
     }
@@ -160,7 +160,7 @@ Napi::Value WaitAsync(const Napi::CallbackInfo& info) {
                    h->pending.end());
   auto wait = std::make_shared<SemWait>(h->state, timeout);
   h->pending.push_back(wait);
-  return AsyncWait::Start(env, wait, info[2].As<Napi::Function>(), "shmem.Semaphore.wait");
+  return AsyncWait::Start(env, wait, info[2].As<Napi::Function>());
 }
 
 // semCancel(request): true if the wait had not been settled (and now never will be).

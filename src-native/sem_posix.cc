@@ -65,7 +65,7 @@ namespace {
 // macOS has no sem_timedwait (and its sem_init is unsupported): poll
 // sem_trywait with a backoff capped at 20 ms, as CPython's semaphore.c does.
 // The cap bounds the extra latency; the backoff keeps an idle waiter cheap.
-SysResult BlockingWait(OsSem* s, double timeout_ms, bool* acquired) {
+SysResult BlockingWait(OsSem* s, double timeout_ms, bool* acquired, const std::atomic<int>* cancel) {
   using Clock = std::chrono::steady_clock;
   const bool forever = timeout_ms < 0;
   const auto deadline = Clock::now() + std::chrono::microseconds(
@@ -80,6 +80,7 @@ SysResult BlockingWait(OsSem* s, double timeout_ms, bool* acquired) {
     if (!forever && deadline - now < sleep_for)
       sleep_for = std::chrono::duration_cast<std::chrono::microseconds>(deadline - now);
     std::this_thread::sleep_for(sleep_for);
+    if (cancel != nullptr && cancel->load() != 0) return SysResult::Ok();
     delay = std::min(delay * 2, std::chrono::microseconds(20000));
   }
 }
@@ -91,10 +92,14 @@ struct timespec AddMs(struct timespec t, double ms) {
   return t;
 }
 
-SysResult BlockingWait(OsSem* s, double timeout_ms, bool* acquired) {
+SysResult BlockingWait(OsSem* s, double timeout_ms, bool* acquired, const std::atomic<int>* cancel) {
   if (timeout_ms < 0) {
     while (sem_wait(s->sem) != 0) {
       if (errno != EINTR) return SysResult::Fail(-errno, "sem_wait");
+      if (cancel != nullptr && cancel->load() != 0) {
+        *acquired = false;
+        return SysResult::Ok();
+      }
     }
     *acquired = true;
     return SysResult::Ok();
@@ -120,8 +125,11 @@ SysResult BlockingWait(OsSem* s, double timeout_ms, bool* acquired) {
       *acquired = true;
       return SysResult::Ok();
     }
-    if (errno == EINTR) continue;
     *acquired = false;
+    if (errno == EINTR) {
+      if (cancel != nullptr && cancel->load() != 0) return SysResult::Ok();
+      continue;
+    }
     if (errno == ETIMEDOUT) return SysResult::Ok();
     return SysResult::Fail(-errno, "sem_timedwait");
   }
@@ -130,7 +138,7 @@ SysResult BlockingWait(OsSem* s, double timeout_ms, bool* acquired) {
 
 }  // namespace
 
-SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired) {
+SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired, const std::atomic<int>* cancel) {
   // Spin briefly before sleeping: under contention the holder usually posts
   // within a microsecond or two, and a futex sleep + wake costs far more.
   for (int i = 0; i < kSpinTries; i++) {
@@ -139,7 +147,7 @@ SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired) {
     if (timeout_ms == 0) return r;
     CpuRelax();
   }
-  return BlockingWait(s, timeout_ms, acquired);
+  return BlockingWait(s, timeout_ms, acquired, cancel);
 }
 
 }  // namespace shmem

@@ -68,7 +68,7 @@ SysResult Wait(OsSem* s, DWORD ms, bool* acquired) {
 
 SysResult SemTryWait(OsSem* s, bool* acquired) { return Wait(s, 0, acquired); }
 
-SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired) {
+SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired, const std::atomic<int>*) {
   for (int i = 0; i < kSpinTries; i++) {
     SysResult r = SemTryWait(s, acquired);
     if (!r.ok() || *acquired || timeout_ms == 0) return r;

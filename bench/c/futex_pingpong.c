@@ -13,6 +13,13 @@
 // FUTEX_WAIT ("spin", as wait(..., { spin })). Every round notifies, as the
 // Node protocol does.
 //
+// "evloop" is the floor for waitAsync: the design it has, in C. Each side's
+// main thread sleeps in epoll_wait (an event loop) on an eventfd; a waiter
+// thread that is already running gets each wait through a futex-guarded job
+// word, sleeps in FUTEX_WAIT on the shared word, and writes the eventfd when
+// it changes. A hop therefore costs two wake-ups (waiter thread, then event
+// loop) where the blocking version costs one.
+//
 //   futex_pingpong [--n 20000] [--warmup 2000] [--reps 3] [--spin 20]
 //   -> one JSON line on stdout: per mode, p50 and p90 (µs) of each repetition
 #define _GNU_SOURCE
@@ -23,6 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -65,12 +75,75 @@ static void wait_word(int32_t* w, int32_t v, double spin_us) {
   futex_wait(w, v);
 }
 
+// ---- the event-loop design (waitAsync's) ----------------------------------
+struct async_waiter {
+  pthread_t thread;
+  int efd, epfd;
+  int32_t job;           // incremented by the main thread for each new wait
+  int32_t* volatile w;   // the word to watch, and its old value
+  volatile int32_t v;
+};
+
+static void* waiter_main(void* arg) {
+  struct async_waiter* aw = arg;
+  int32_t seen = 0;
+  for (;;) {
+    int32_t job;
+    while ((job = __atomic_load_n(&aw->job, __ATOMIC_SEQ_CST)) == seen)
+      syscall(SYS_futex, &aw->job, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+    seen = job;
+    if (job < 0) return NULL;
+    int32_t* w = aw->w;
+    int32_t v = aw->v;
+    while (__atomic_load_n(w, __ATOMIC_SEQ_CST) == v) futex_wait(w, v);
+    uint64_t one = 1;
+    if (write(aw->efd, &one, sizeof one) != sizeof one) abort();
+  }
+}
+
+static void async_start(struct async_waiter* aw) {
+  aw->job = 0;
+  aw->efd = eventfd(0, EFD_CLOEXEC);
+  aw->epfd = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = {.events = EPOLLIN};
+  if (aw->efd < 0 || aw->epfd < 0 || epoll_ctl(aw->epfd, EPOLL_CTL_ADD, aw->efd, &ev) != 0) abort();
+  if (pthread_create(&aw->thread, NULL, waiter_main, aw) != 0) abort();
+}
+
+// One waitAsync(w, v) and the event loop's sleep until it settles.
+static void async_wait_word(struct async_waiter* aw, int32_t* w, int32_t v) {
+  aw->w = w;
+  aw->v = v;
+  __atomic_add_fetch(&aw->job, 1, __ATOMIC_SEQ_CST);
+  syscall(SYS_futex, &aw->job, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  struct epoll_event ev;
+  while (epoll_wait(aw->epfd, &ev, 1, -1) != 1) {
+  }
+  uint64_t count;
+  if (read(aw->efd, &count, sizeof count) != sizeof count) abort();
+}
+
+static void async_stop(struct async_waiter* aw) {
+  __atomic_store_n(&aw->job, -1, __ATOMIC_SEQ_CST);
+  syscall(SYS_futex, &aw->job, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  pthread_join(aw->thread, NULL);
+  close(aw->efd);
+  close(aw->epfd);
+}
+
+// spin_us < 0 selects the event-loop design.
 static void pong(int32_t* a, int32_t* b, int total, double spin_us) {
+  struct async_waiter aw;
+  if (spin_us < 0) async_start(&aw);
   for (int32_t i = 1; i <= total; i++) {
-    while (__atomic_load_n(a, __ATOMIC_SEQ_CST) != i) wait_word(a, i - 1, spin_us);
+    while (__atomic_load_n(a, __ATOMIC_SEQ_CST) != i) {
+      if (spin_us < 0) async_wait_word(&aw, a, i - 1);
+      else wait_word(a, i - 1, spin_us);
+    }
     __atomic_store_n(b, i, __ATOMIC_SEQ_CST);
     futex_wake(b);
   }
+  if (spin_us < 0) async_stop(&aw);
   _exit(0);
 }
 
@@ -100,14 +173,20 @@ static void run(int32_t* base, int n, int warmup, double spin_us, int64_t* sampl
   }
   if (pid == 0) pong(a, b, total, spin_us);
   child_pid = pid;
+  struct async_waiter aw;
+  if (spin_us < 0) async_start(&aw);
   for (int32_t i = 1; i <= total; i++) {
     int64_t t0 = now_ns();
     __atomic_store_n(a, i, __ATOMIC_SEQ_CST);
     futex_wake(a);
-    while (__atomic_load_n(b, __ATOMIC_SEQ_CST) != i) wait_word(b, i - 1, spin_us);
+    while (__atomic_load_n(b, __ATOMIC_SEQ_CST) != i) {
+      if (spin_us < 0) async_wait_word(&aw, b, i - 1);
+      else wait_word(b, i - 1, spin_us);
+    }
     int64_t t1 = now_ns();
     if (i > warmup) samples[i - warmup - 1] = t1 - t0;
   }
+  if (spin_us < 0) async_stop(&aw);
   int status;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fprintf(stderr, "futex_pingpong: pong child failed\n");
@@ -154,15 +233,18 @@ int main(int argc, char** argv) {
   }
   int64_t* samples = malloc(sizeof(int64_t) * (size_t)n);
   if (!samples) return 1;
-  double np50[reps], np90[reps], sp50[reps], sp90[reps];
+  double np50[reps], np90[reps], sp50[reps], sp90[reps], ep50[reps], ep90[reps];
   for (int r = 0; r < reps; r++) {  // interleaved
     run(base, n, warmup, 0, samples, &np50[r], &np90[r]);
     run(base, n, warmup, spin_us, samples, &sp50[r], &sp90[r]);
+    run(base, n, warmup, -1, samples, &ep50[r], &ep90[r]);
   }
   printf("{\"n\":%d,\"warmup\":%d,\"reps\":%d,", n, warmup, reps);
   print_mode("nospin", 0, np50, np90, reps);
   printf(",");
   print_mode("spin", spin_us, sp50, sp90, reps);
+  printf(",");
+  print_mode("evloop", 0, ep50, ep90, reps);
   printf("}\n");
   return 0;
 }

@@ -1,0 +1,22 @@
+// Per-environment state of the addon (the main thread and each worker have
+// their own), kept as Node-API instance data: node-addon-api deletes it when
+// the environment is torn down.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+namespace shmem {
+
+class WaitService;
+
+struct AddonData {
+  // lib/errors.ts's factory (errno, syscall, path) => Error.
+  Napi::FunctionReference error_factory;
+  // Threads and the thread-safe function that settle asynchronous waits.
+  std::shared_ptr<WaitService> waits;
+};
+
+inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+}  // namespace shmem
