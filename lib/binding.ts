@@ -17,7 +17,6 @@ export interface NativeBinding {
   semTryWait(handle: unknown): boolean;
   semWaitSync(handle: unknown, timeoutMs: number): boolean;
   semWaitAsync(handle: unknown, timeoutMs: number, callback: (err: Error | null, acquired?: boolean) => void): unknown;
-  semCancel(request: unknown): boolean;
   semClose(handle: unknown): void;
   threadIdentity(): [tid: number, tag: number];
   /** 0 acquired, 1 acquired from a dead holder, 2 timed out / held */
@@ -42,6 +41,7 @@ export interface NativeBinding {
     callback: (err: Error | null, result?: 0 | 1 | 2) => void,
   ): unknown;
   futexWake(shm: unknown, byteOffset: number, count: number): number;
+  /** Cancels a pending semWaitAsync / mutexLockAsync / futexWaitAsync: true if it had not settled. */
   cancelWait(request: unknown): boolean;
 }
 

@@ -154,7 +154,7 @@ export class Semaphore implements Disposable {
       this.#pending.add(entry);
       if (signal) {
         const onAbort = () => {
-          if (!native.semCancel(entry.request)) return; // already settled
+          if (!native.cancelWait(entry.request)) return; // already settled
           this.#pending.delete(entry);
           reject(new AbortError(undefined, { cause: signal.reason }));
         };

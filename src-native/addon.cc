@@ -8,6 +8,7 @@ namespace shmem {
 void InitShm(Napi::Env env, Napi::Object exports);
 void InitSem(Napi::Env env, Napi::Object exports);
 void InitMutex(Napi::Env env, Napi::Object exports);
+void InitAsyncWait(Napi::Env env, Napi::Object exports);
 }  // namespace shmem
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -18,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   shmem::InitShm(env, exports);
   shmem::InitSem(env, exports);
   shmem::InitMutex(env, exports);
+  shmem::InitAsyncWait(env, exports);
   return exports;
 }
 

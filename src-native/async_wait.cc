@@ -264,4 +264,16 @@ void AsyncWait::OnResult(Napi::Env env) {
   callback_.Reset();
 }
 
+// cancelWait(request): true if the wait (of any kind) had not been settled,
+// and now never will be.
+void InitAsyncWait(Napi::Env env, Napi::Object exports) {
+  exports.Set("cancelWait", Napi::Function::New(
+                                env,
+                                [](const Napi::CallbackInfo& info) -> Napi::Value {
+                                  auto wait = AsyncWait::FromRequest(info[0]);
+                                  return Napi::Boolean::New(info.Env(), wait && wait->Cancel(info.Env()));
+                                },
+                                "cancelWait"));
+}
+
 }  // namespace shmem

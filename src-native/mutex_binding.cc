@@ -240,12 +240,6 @@ Napi::Value Notify(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), rc);
 }
 
-// cancelWait(request): true if the wait had not been settled (and now never will be).
-Napi::Value CancelWait(const Napi::CallbackInfo& info) {
-  auto wait = AsyncWait::FromRequest(info[0]);
-  return Napi::Boolean::New(info.Env(), wait && wait->Cancel(info.Env()));
-}
-
 }  // namespace
 
 void InitMutex(Napi::Env env, Napi::Object exports) {
@@ -257,7 +251,6 @@ void InitMutex(Napi::Env env, Napi::Object exports) {
   exports.Set("futexWait", Napi::Function::New(env, Wait, "futexWait"));
   exports.Set("futexWaitAsync", Napi::Function::New(env, WaitAsync, "futexWaitAsync"));
   exports.Set("futexWake", Napi::Function::New(env, Notify, "futexWake"));
-  exports.Set("cancelWait", Napi::Function::New(env, CancelWait, "cancelWait"));
 }
 
 }  // namespace shmem

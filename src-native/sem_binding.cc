@@ -163,12 +163,6 @@ Napi::Value WaitAsync(const Napi::CallbackInfo& info) {
   return AsyncWait::Start(env, wait, info[2].As<Napi::Function>());
 }
 
-// semCancel(request): true if the wait had not been settled (and now never will be).
-Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  auto wait = AsyncWait::FromRequest(info[0]);
-  return Napi::Boolean::New(info.Env(), wait && wait->Cancel(info.Env()));
-}
-
 // semClose(handle): cancels pending waits; the OS semaphore is closed once the
 // last waiting thread has let go of it.
 Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -188,7 +182,6 @@ void InitSem(Napi::Env env, Napi::Object exports) {
   exports.Set("semTryWait", Napi::Function::New(env, TryWait, "semTryWait"));
   exports.Set("semWaitSync", Napi::Function::New(env, WaitSync, "semWaitSync"));
   exports.Set("semWaitAsync", Napi::Function::New(env, WaitAsync, "semWaitAsync"));
-  exports.Set("semCancel", Napi::Function::New(env, Cancel, "semCancel"));
   exports.Set("semClose", Napi::Function::New(env, Close, "semClose"));
 }
 

@@ -2,35 +2,12 @@
 import { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 
-import { forkFixture } from './helpers';
+import { forkFixture, onceMessage } from './helpers';
 
 let nextId = 1;
 
-/**
- * Resolves with the next IPC message from `child` that matches `filter`.
- * Rejects only on 'close' (exit and IPC channel closed), not on 'exit': a
- * child that sends and exits at once may be reported exited before its last
- * message is read.
- */
-export function nextMessage<T = any>(child: ChildProcess, filter: (m: any) => boolean = () => true): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: any) => {
-      if (!filter(m)) return;
-      off();
-      resolve(m);
-    };
-    const onClose = (code: number | null, signal: string | null) => {
-      off();
-      reject(new Error(`child exited (code ${code}, signal ${signal}) before the expected message`));
-    };
-    const off = () => {
-      child.off('message', onMessage);
-      child.off('close', onClose);
-    };
-    child.on('message', onMessage);
-    child.on('close', onClose);
-  });
-}
+/** The next IPC message matching `filter`; rejects once the child is gone ('close'). */
+export const nextMessage = onceMessage;
 
 export interface Reply {
   id: number;
