@@ -19,7 +19,9 @@
       ['OS=="win"', {'sources': ['src-native/shm_win32.cc', 'src-native/sem_win32.cc',
                                  'src-native/futex_win32.cc', 'src-native/owner_win32.cc']},
                     {'sources': ['src-native/shm_posix.cc', 'src-native/sem_posix.cc']}],
-      ['OS=="linux"', {'sources': ['src-native/futex_linux.cc', 'src-native/owner_linux.cc']}],
+      ['OS=="linux"', {'sources': ['src-native/futex_linux.cc', 'src-native/owner_linux.cc',
+                                   'src-native/futex_ring_linux.cc', 'src-native/ring_waits_linux.cc']},
+                      {'sources': ['src-native/ring_waits_other.cc']}],
       ['OS=="mac"', {'sources': ['src-native/futex_darwin.cc', 'src-native/owner_darwin.cc']}],
       # Older glibc keeps shm_* in librt and sem_* in libpthread.
       ['OS=="linux"', {'libraries': ['-lrt', '-lpthread'], 'cflags_cc': ['-pthread']}],

@@ -9,12 +9,16 @@
 namespace shmem {
 
 class WaitService;
+class RingWaits;
 
 struct AddonData {
   // lib/errors.ts's factory (errno, syscall, path) => Error.
   Napi::FunctionReference error_factory;
   // Threads and the thread-safe function that settle asynchronous waits.
   std::shared_ptr<WaitService> waits;
+  // waitAsync() through io_uring (ring_waits.h): 0 not tried yet, 1 in use, -1 unavailable.
+  RingWaits* ring = nullptr;
+  int ring_state = 0;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

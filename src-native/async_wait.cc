@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "addon_data.h"
+#include "ring_waits.h"
 
 #ifndef _WIN32
 #include <pthread.h>
@@ -270,6 +271,8 @@ void InitAsyncWait(Napi::Env env, Napi::Object exports) {
   exports.Set("cancelWait", Napi::Function::New(
                                 env,
                                 [](const Napi::CallbackInfo& info) -> Napi::Value {
+                                  if (info[0].IsNumber())  // a waitAsync() on the io_uring
+                                    return Napi::Boolean::New(info.Env(), RingCancel(info.Env(), info[0]));
                                   auto wait = AsyncWait::FromRequest(info[0]);
                                   return Napi::Boolean::New(info.Env(), wait && wait->Cancel(info.Env()));
                                 },

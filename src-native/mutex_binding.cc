@@ -17,6 +17,7 @@
 #include "mapping.h"
 #include "mutex_core.h"
 #include "owner.h"
+#include "ring_waits.h"
 #include "spin.h"
 
 namespace shmem {
@@ -224,9 +225,15 @@ class WordWait : public AsyncWait {
 // waitAsync(shm, byteOffset, value, timeoutMs, callback(err, code)): request
 Napi::Value WaitAsync(const Napi::CallbackInfo& info) {
   MappingState* st = Mapping(info, "futex_wait");
+  int32_t* addr = At<int32_t>(st, info[1]);
+  int32_t value = info[2].As<Napi::Number>().Int32Value();
+  double timeout = info[3].As<Napi::Number>().DoubleValue();
+  // The kernel's futex wait keys on the segment's inode and offset, not on the
+  // mapping: the segment may be closed while it is pending.
+  Napi::Value request;
+  if (RingWaitAsync(info.Env(), addr, value, timeout, info[4].As<Napi::Function>(), &request)) return request;
   if (!st->AddUser()) ThrowClosed(info.Env(), "futex_wait");
-  auto wait = std::make_shared<WordWait>(st, At<int32_t>(st, info[1]), info[2].As<Napi::Number>().Int32Value(),
-                                         info[3].As<Napi::Number>().DoubleValue());
+  auto wait = std::make_shared<WordWait>(st, addr, value, timeout);
   return AsyncWait::Start(info.Env(), wait, info[4].As<Napi::Function>());
 }
 

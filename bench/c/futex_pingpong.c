@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/futex.h>
+#include <linux/io_uring.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -131,19 +132,96 @@ static void async_stop(struct async_waiter* aw) {
   close(aw->epfd);
 }
 
-// spin_us < 0 selects the event-loop design.
+
+// ---- the io_uring design (waitAsync's on Linux 6.7+) ------------------------
+// Each wait is an IORING_OP_FUTEX_WAIT on a ring whose fd the main thread
+// polls with epoll: one wake-up per hop, as a blocking wait.
+#include <linux/io_uring.h>
+#define OP_FUTEX_WAIT 51
+#define FUTEX2_SIZE_U32 0x02
+struct ring {
+  int fd, ep;
+  unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_sqe* sqes;
+  struct io_uring_cqe* cqes;
+};
+static int ring_setup(struct ring* r) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  r->fd = (int)syscall(__NR_io_uring_setup, 8, &p);
+  if (r->fd < 0) return -1;
+  size_t sqsz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cqsz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  if (sqsz < cqsz) sqsz = cqsz;
+  char* sq = mmap(0, sqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
+  if (sq == MAP_FAILED || !(p.features & IORING_FEAT_SINGLE_MMAP)) return -1;
+  r->sqes = mmap(0, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                 r->fd, IORING_OFF_SQES);
+  if (r->sqes == MAP_FAILED) return -1;
+  r->sq_tail = (unsigned*)(sq + p.sq_off.tail);
+  r->sq_mask = (unsigned*)(sq + p.sq_off.ring_mask);
+  r->sq_array = (unsigned*)(sq + p.sq_off.array);
+  r->cq_head = (unsigned*)(sq + p.cq_off.head);
+  r->cq_tail = (unsigned*)(sq + p.cq_off.tail);
+  r->cq_mask = (unsigned*)(sq + p.cq_off.ring_mask);
+  r->cqes = (struct io_uring_cqe*)(sq + p.cq_off.cqes);
+  r->ep = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event ev = {.events = EPOLLIN};
+  return epoll_ctl(r->ep, EPOLL_CTL_ADD, r->fd, &ev);
+}
+// One waitAsync(w, v): submit, then the event loop sleeps until the completion.
+// Returns the completion's result (-EINVAL: no futex wait in this kernel).
+static int ring_wait_word(struct ring* r, int32_t* w, int32_t v) {
+  unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask;
+  struct io_uring_sqe* s = &r->sqes[idx];
+  memset(s, 0, sizeof *s);
+  s->opcode = OP_FUTEX_WAIT;
+  s->fd = FUTEX2_SIZE_U32;
+  s->addr = (uint64_t)(uintptr_t)w;
+  s->off = (uint32_t)v;
+  s->addr3 = FUTEX_BITSET_MATCH_ANY;
+  s->user_data = 1;
+  r->sq_array[idx] = idx;
+  __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+  if (syscall(__NR_io_uring_enter, r->fd, 1, 0, 0, NULL, 0) != 1) abort();
+  for (;;) {
+    unsigned head = *r->cq_head;
+    if (head != __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE)) {
+      int res = r->cqes[head & *r->cq_mask].res;
+      __atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+      return res;
+    }
+    struct epoll_event ev;
+    epoll_wait(r->ep, &ev, 1, -1);
+  }
+}
+static int uring_ok = -1;  // probed once: 1 if this kernel has IORING_OP_FUTEX_WAIT
+static int probe_uring(void) {
+  struct ring r;
+  if (ring_setup(&r) != 0) return 0;
+  int32_t word = 1;  // not equal to 0: the wait completes at once with -EAGAIN if supported
+  int res = ring_wait_word(&r, &word, 0);
+  close(r.fd);
+  close(r.ep);
+  return res == -EAGAIN;
+}
+
+// spin_us == -1 selects the thread event-loop design, -2 the io_uring one.
 static void pong(int32_t* a, int32_t* b, int total, double spin_us) {
   struct async_waiter aw;
-  if (spin_us < 0) async_start(&aw);
+  struct ring rg;
+  if (spin_us == -1) async_start(&aw);
+  if (spin_us == -2 && ring_setup(&rg) != 0) _exit(3);
   for (int32_t i = 1; i <= total; i++) {
     while (__atomic_load_n(a, __ATOMIC_SEQ_CST) != i) {
-      if (spin_us < 0) async_wait_word(&aw, a, i - 1);
+      if (spin_us == -1) async_wait_word(&aw, a, i - 1);
+      else if (spin_us == -2) ring_wait_word(&rg, a, i - 1);
       else wait_word(a, i - 1, spin_us);
     }
     __atomic_store_n(b, i, __ATOMIC_SEQ_CST);
     futex_wake(b);
   }
-  if (spin_us < 0) async_stop(&aw);
+  if (spin_us == -1) async_stop(&aw);
   _exit(0);
 }
 
@@ -174,19 +252,26 @@ static void run(int32_t* base, int n, int warmup, double spin_us, int64_t* sampl
   if (pid == 0) pong(a, b, total, spin_us);
   child_pid = pid;
   struct async_waiter aw;
-  if (spin_us < 0) async_start(&aw);
+  struct ring rg;
+  if (spin_us == -1) async_start(&aw);
+  if (spin_us == -2 && ring_setup(&rg) != 0) exit(3);
   for (int32_t i = 1; i <= total; i++) {
     int64_t t0 = now_ns();
     __atomic_store_n(a, i, __ATOMIC_SEQ_CST);
     futex_wake(a);
     while (__atomic_load_n(b, __ATOMIC_SEQ_CST) != i) {
-      if (spin_us < 0) async_wait_word(&aw, b, i - 1);
+      if (spin_us == -1) async_wait_word(&aw, b, i - 1);
+      else if (spin_us == -2) ring_wait_word(&rg, b, i - 1);
       else wait_word(b, i - 1, spin_us);
     }
     int64_t t1 = now_ns();
     if (i > warmup) samples[i - warmup - 1] = t1 - t0;
   }
-  if (spin_us < 0) async_stop(&aw);
+  if (spin_us == -1) async_stop(&aw);
+  if (spin_us == -2) {
+    close(rg.fd);
+    close(rg.ep);
+  }
   int status;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fprintf(stderr, "futex_pingpong: pong child failed\n");
@@ -233,11 +318,13 @@ int main(int argc, char** argv) {
   }
   int64_t* samples = malloc(sizeof(int64_t) * (size_t)n);
   if (!samples) return 1;
-  double np50[reps], np90[reps], sp50[reps], sp90[reps], ep50[reps], ep90[reps];
+  double np50[reps], np90[reps], sp50[reps], sp90[reps], ep50[reps], ep90[reps], up50[reps], up90[reps];
+  uring_ok = probe_uring();
   for (int r = 0; r < reps; r++) {  // interleaved
     run(base, n, warmup, 0, samples, &np50[r], &np90[r]);
     run(base, n, warmup, spin_us, samples, &sp50[r], &sp90[r]);
     run(base, n, warmup, -1, samples, &ep50[r], &ep90[r]);
+    if (uring_ok) run(base, n, warmup, -2, samples, &up50[r], &up90[r]);
   }
   printf("{\"n\":%d,\"warmup\":%d,\"reps\":%d,", n, warmup, reps);
   print_mode("nospin", 0, np50, np90, reps);
@@ -245,6 +332,10 @@ int main(int argc, char** argv) {
   print_mode("spin", spin_us, sp50, sp90, reps);
   printf(",");
   print_mode("evloop", 0, ep50, ep90, reps);
+  if (uring_ok) {
+    printf(",");
+    print_mode("uring", 0, up50, up90, reps);
+  }
   printf("}\n");
   return 0;
 }
