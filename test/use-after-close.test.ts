@@ -168,6 +168,13 @@ describe('an ArrayBuffer moved away before close() stays readable (child process
         expect(typeof (ArrayBuffer.prototype as any).transfer).toBe('undefined');
         return;
       }
+      if (c.threw === 'DataCloneError' && how !== 'ab.transfer()') {
+        // Node 21+ refuses to transfer an external (Node-API) ArrayBuffer through a transfer
+        // list: nothing moved, so close() detached and unmapped it as usual (and the child lived).
+        expect(c.stillAttached).toBe(true);
+        expect(c.closed).toBe(true);
+        return;
+      }
       expect(c.threw).toBeUndefined();
       expect(c.closed).toBe(true);
       expect(c.movedLength).toBe(4096);
