@@ -1,20 +1,57 @@
 // Windows: thread identity and proof of death.
 //
-// Design (for the Windows port, issue 5): identify the owner by thread id and
-// the thread's creation time (GetThreadTimes); prove death when OpenThread
-// fails with ERROR_INVALID_PARAMETER, GetExitCodeThread reports an exit, or the
-// creation time differs (id reused). Until then a holder is never proven dead.
+// The owner is a thread id plus a tag from the thread's creation time
+// (GetThreadTimes). A holder is proven dead when no thread has its id
+// (OpenThread fails with ERROR_INVALID_PARAMETER), when the thread under that
+// id has exited (its handle is signaled; a thread object can outlive the
+// thread while someone holds a handle), or when the id now belongs to a
+// thread created at another time (the id was reused).
 #include <windows.h>
 
 #include "owner.h"
 
 namespace shmem {
 
-ThreadIdentity CurrentThreadIdentity() {
-  return ThreadIdentity{static_cast<int32_t>(GetCurrentThreadId() & 0x3fffffff) | 1,
-                        static_cast<int32_t>(GetCurrentProcessId() & 0x7fffffff) | 1};
+namespace {
+
+int32_t TagFromCreation(const FILETIME& created) {
+  ULARGE_INTEGER t;
+  t.LowPart = created.dwLowDateTime;
+  t.HighPart = created.dwHighDateTime;
+  uint64_t ms = t.QuadPart / 10000;  // 100 ns units -> ms
+  return static_cast<int32_t>(ms % 0x7ffffffeULL) + 1;
 }
 
-ThreadState ProbeThread(int32_t, int32_t*) { return ThreadState::kUnknown; }
+bool CreationTag(HANDLE thread, int32_t* tag) {
+  FILETIME created, exited, kernel, user;
+  if (!GetThreadTimes(thread, &created, &exited, &kernel, &user)) return false;
+  *tag = TagFromCreation(created);
+  return true;
+}
+
+}  // namespace
+
+ThreadIdentity CurrentThreadIdentity() {
+  thread_local ThreadIdentity id = [] {
+    ThreadIdentity self;
+    self.tid = static_cast<int32_t>(GetCurrentThreadId());
+    if (!CreationTag(GetCurrentThread(), &self.tag)) self.tag = 1;
+    return self;
+  }();
+  return id;
+}
+
+ThreadState ProbeThread(int32_t tid, int32_t* tag) {
+  HANDLE h = OpenThread(THREAD_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, static_cast<DWORD>(tid));
+  if (h == nullptr) return GetLastError() == ERROR_INVALID_PARAMETER ? ThreadState::kDead : ThreadState::kUnknown;
+  ThreadState state = ThreadState::kUnknown;
+  if (WaitForSingleObject(h, 0) == WAIT_OBJECT_0) {
+    state = ThreadState::kDead;  // exited; only its object is left
+  } else if (CreationTag(h, tag)) {
+    state = ThreadState::kRunning;
+  }
+  CloseHandle(h);
+  return state;
+}
 
 }  // namespace shmem

@@ -32,6 +32,11 @@ if (process.argv[2] === 'child') {
     } else if (role === 'mutex') {
       const m = Mutex.attach(shm, 64);
       for (let i = 0; i < K; i++) m.withLockSync(() => shm.buffer.writeUInt32LE(shm.buffer.readUInt32LE(0) + 1, 0));
+    } else if (role === 'holder') {
+      Mutex.attach(shm, 64).lockSync(); // and never unlocks: the parent kills us
+      process.send({ holding: true });
+      setInterval(() => {}, 1000);
+      return;
     } else if (role === 'atomic') {
       const v = new Int32Array(shm.buffer.buffer, 0, 1);
       for (let i = 0; i < K; i++) Atomics.add(v, 0, 1);
@@ -94,6 +99,24 @@ test('counter races are exact: Semaphore, Mutex, Atomics', async () => {
   assert.strictEqual(await race('semaphore', 2, 300), 600);
   assert.strictEqual(await race('mutex', 2, 2000), 4000);
   assert.strictEqual(await race('atomic', 2, 20000), 40000);
+});
+
+test('a killed holder\'s Mutex is taken over, with ownerDied', async () => {
+  const shm = SharedMemory.create({ name: unique(), size: 4096 });
+  const m = Mutex.create(shm, 64);
+  const c = child('holder', shm.name, '-', '0');
+  assert.deepStrictEqual(await c.next(), { ready: true });
+  c.send('go');
+  assert.deepStrictEqual(await c.next(), { holding: true });
+  assert.strictEqual(m.tryLock(), false);
+  assert.strictEqual(m.lockSync(100), false); // a live holder is never robbed
+  c.kill('SIGKILL'); // TerminateProcess
+  await c.exited;
+  assert.strictEqual(m.lockSync(10000), true);
+  assert.strictEqual(m.ownerDied, true);
+  m.unlock();
+  assert.strictEqual(m.ownerDied, false);
+  shm.close();
 });
 
 test('errors have the codes of Linux', () => {
