@@ -13,6 +13,8 @@
 #ifndef _WIN32
 #include <pthread.h>
 #include <signal.h>
+#else
+#include <windows.h>
 #endif
 
 namespace shmem {
@@ -50,15 +52,25 @@ void Interrupt(void* thread) {
   if (interrupt_installed) pthread_kill(reinterpret_cast<pthread_t>(thread), SIGURG);
 }
 #else
-// Windows waits run in short slices and look at the cancel flag between them.
+// Windows: the waits are alertable (WaitForSingleObjectEx, SleepEx), and an
+// empty APC queued to the thread ends them with WAIT_IO_COMPLETION.
 void InstallInterruptHandler() {}
-void* CurrentThread() { return nullptr; }
-void Interrupt(void*) {}
+void CALLBACK OnInterrupt(ULONG_PTR) {}
+void* CurrentThread() {
+  // A real handle (GetCurrentThread() is a pseudo-handle), kept for the
+  // thread's life: pool threads are few and long-lived.
+  thread_local HANDLE self = OpenThread(THREAD_SET_CONTEXT, FALSE, GetCurrentThreadId());
+  return self;
+}
+void Interrupt(void* thread) {
+  if (thread != nullptr) QueueUserAPC(OnInterrupt, static_cast<HANDLE>(thread), 0);
+}
 #endif
 
 // How long Cancel() waits for the pool thread to let go. It is interrupted at
-// once, so this is only a bound for the unexpected.
-constexpr auto kStopTimeout = std::chrono::milliseconds(200);
+// once, so this is only a bound for the unexpected (a process that handles
+// SIGURG itself: then the thread lets go at the end of its current slice).
+constexpr auto kStopTimeout = std::chrono::milliseconds(2000);
 
 }  // namespace
 

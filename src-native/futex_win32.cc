@@ -26,11 +26,11 @@ int WaitOnAddress32(int32_t* addr, int32_t expected, double timeout_ms, const st
   const auto deadline =
       Clock::now() + std::chrono::microseconds(forever ? 0 : static_cast<int64_t>(timeout_ms * 1000.0));
   if (InterlockedCompareExchange(reinterpret_cast<volatile LONG*>(addr), 0, 0) != expected) return kErrAgain;
-  auto delay = std::chrono::microseconds(50);
+  auto delay = std::chrono::microseconds(1000);
   for (;;) {
     if (!forever && Clock::now() >= deadline) return kErrTimedOut;
     if (cancel != nullptr && cancel->load() != 0) return 0;
-    std::this_thread::sleep_for(delay);
+    SleepEx(static_cast<DWORD>((delay.count() + 999) / 1000), TRUE);  // alertable: a cancel's APC ends it
     if (InterlockedCompareExchange(reinterpret_cast<volatile LONG*>(addr), 0, 0) != expected) return 0;
     delay = std::min(delay * 2, std::chrono::microseconds(2000));
   }

@@ -54,28 +54,41 @@ SysResult SemPost(OsSem* s) {
 }
 
 namespace {
-SysResult Wait(OsSem* s, DWORD ms, bool* acquired) {
-  DWORD rc = WaitForSingleObject(s->handle, ms);
-  if (rc == WAIT_OBJECT_0) {
-    *acquired = true;
-    return SysResult::Ok();
+// Alertable, so that a cancelled asynchronous wait is interrupted at once
+// (an APC from async_wait.cc ends it with WAIT_IO_COMPLETION).
+SysResult Wait(OsSem* s, DWORD ms, bool* acquired, const std::atomic<int>* cancel = nullptr) {
+  ULONGLONG deadline = ms == INFINITE ? 0 : GetTickCount64() + ms;
+  for (;;) {
+    DWORD rc = WaitForSingleObjectEx(s->handle, ms, TRUE);
+    if (rc == WAIT_OBJECT_0) {
+      *acquired = true;
+      return SysResult::Ok();
+    }
+    *acquired = false;
+    if (rc == WAIT_TIMEOUT) return SysResult::Ok();
+    if (rc == WAIT_IO_COMPLETION) {
+      if (cancel != nullptr && cancel->load() != 0) return SysResult::Ok();
+      if (ms != INFINITE) {
+        ULONGLONG now = GetTickCount64();
+        ms = now >= deadline ? 0 : static_cast<DWORD>(deadline - now);
+      }
+      continue;
+    }
+    return SysResult::Fail(UvErrorFromWin32(GetLastError()), "WaitForSingleObject");
   }
-  *acquired = false;
-  if (rc == WAIT_TIMEOUT) return SysResult::Ok();
-  return SysResult::Fail(UvErrorFromWin32(GetLastError()), "WaitForSingleObject");
 }
 }  // namespace
 
 SysResult SemTryWait(OsSem* s, bool* acquired) { return Wait(s, 0, acquired); }
 
-SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired, const std::atomic<int>*) {
+SysResult SemTimedWait(OsSem* s, double timeout_ms, bool* acquired, const std::atomic<int>* cancel) {
   for (int i = 0; i < kSpinTries; i++) {
     SysResult r = SemTryWait(s, acquired);
     if (!r.ok() || *acquired || timeout_ms == 0) return r;
     CpuRelax();
   }
   DWORD ms = timeout_ms < 0 ? INFINITE : static_cast<DWORD>(timeout_ms + 0.999);
-  return Wait(s, ms, acquired);
+  return Wait(s, ms, acquired, cancel);
 }
 
 }  // namespace shmem

@@ -6,7 +6,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert');
 const { fork } = require('node:child_process');
-const { SharedMemory, Semaphore, Mutex } = require('../..');
+const { SharedMemory, Semaphore, Mutex, wait, waitAsync, notify } = require('../..');
 
 const tag = `w${process.pid.toString(36)}`;
 let n = 0;
@@ -116,6 +116,36 @@ test('a killed holder\'s Mutex is taken over, with ownerDied', async () => {
   assert.strictEqual(m.ownerDied, true);
   m.unlock();
   assert.strictEqual(m.ownerDied, false);
+  shm.close();
+});
+
+test('async waits settle without blocking the event loop: Semaphore.wait, Mutex.lock, waitAsync', async () => {
+  const sem = Semaphore.create({ name: unique(), value: 0 });
+  const pending = sem.wait({ timeout: 10000 });
+  let ticked = false;
+  await new Promise((r) => setTimeout(() => { ticked = true; r(); }, 20));
+  assert.strictEqual(ticked, true);
+  sem.post();
+  assert.strictEqual(await pending, true);
+  assert.strictEqual(await sem.wait({ timeout: 30 }), false);
+  const ac = new AbortController();
+  const aborted = sem.wait({ signal: ac.signal });
+  ac.abort();
+  await assert.rejects(aborted, { code: 'ABORT_ERR' });
+  sem.post();
+  assert.strictEqual(sem.tryWait(), true); // the aborted wait took nothing
+  sem.close();
+
+  const shm = SharedMemory.create({ name: unique(), size: 4096 });
+  const view = new Int32Array(shm.buffer.buffer, 0, 4);
+  assert.strictEqual(wait(view, 0, 1), 'not-equal');
+  assert.strictEqual(wait(view, 0, 0, 20), 'timed-out');
+  const woken = waitAsync(view, 0, 0, 10000);
+  setTimeout(() => { Atomics.store(view, 0, 1); notify(view, 0); }, 20);
+  assert.strictEqual(await woken, 'ok');
+  const m = Mutex.create(shm, 64);
+  assert.strictEqual(await m.lock(), true);
+  m.unlock();
   shm.close();
 });
 
