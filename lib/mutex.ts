@@ -1,5 +1,6 @@
 import { native } from './binding';
 import { AbortError, closedError, codeError, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { pendingWait } from './pending-wait';
 import { nativeHandle, onClose, SharedMemory } from './shared-memory';
 import { validateAbortSignal, validateOptions, validateTimeout } from './validators';
 
@@ -185,30 +186,12 @@ export class Mutex {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<boolean>((resolve, reject) => {
-      let request: unknown;
-      let removeHook = () => {};
-      let onAbort: (() => void) | undefined;
-      const done = () => {
-        removeHook();
-        if (onAbort) signal!.removeEventListener('abort', onAbort);
-      };
-      const cancel = (err: Error) => {
-        if (!native.cancelWait(request)) return; // already settled
-        done();
-        reject(err);
-      };
-      request = native.mutexLockAsync(handle, this.#offset, MY_TID, MY_TAG, timeout, (err, result) => {
-        done();
-        if (err) reject(err);
-        else resolve(this.#acquired(result!));
-      });
-      removeHook = onClose(this.#shm, () => cancel(closedError('shared memory', 'mutex_lock')));
-      if (signal) {
-        onAbort = () => cancel(new AbortError(undefined, { cause: signal!.reason }));
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-    });
+    return pendingWait<0 | 1 | 2, boolean>(
+      (callback) => native.mutexLockAsync(handle, this.#offset, MY_TID, MY_TAG, timeout, callback),
+      (result) => this.#acquired(result),
+      signal,
+      (cancel) => onClose(this.#shm, () => cancel(closedError('shared memory', 'mutex_lock'))),
+    );
   }
 
   /** Releases the lock. Throws `EPERM` if this thread does not hold it. */

@@ -1,6 +1,7 @@
 import { native } from './binding';
 import { AbortError, closedError, isSystemError } from './errors';
 import { generateName, osName } from './names';
+import { pendingWait } from './pending-wait';
 import {
   SEM_NAME_MAX_BYTES,
   SEM_VALUE_MAX,
@@ -30,12 +31,6 @@ export interface SemaphoreWaitOptions {
   signal?: AbortSignal;
 }
 
-interface PendingWait {
-  request: unknown;
-  reject: (err: Error) => void;
-  cleanup: () => void;
-}
-
 /**
  * A named counting semaphore shared between processes (POSIX `sem_open`,
  * Windows `CreateSemaphoreW`). With the default value 1 it is a lock.
@@ -55,7 +50,7 @@ export class Semaphore implements Disposable {
   /** The name as given (no leading '/'), or the generated one. */
   readonly name: string;
   #handle: unknown;
-  readonly #pending = new Set<PendingWait>();
+  readonly #pending = new Set<(err: Error) => void>(); // cancellers of pending wait()s
 
   private constructor(name: string, handle: unknown) {
     this.name = name;
@@ -143,25 +138,15 @@ export class Semaphore implements Disposable {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<boolean>((resolve, reject) => {
-      const entry: PendingWait = { request: undefined, reject, cleanup: () => {} };
-      entry.request = native.semWaitAsync(handle, timeout, (err, acquired) => {
-        this.#pending.delete(entry);
-        entry.cleanup();
-        if (err) reject(err);
-        else resolve(acquired === true);
-      });
-      this.#pending.add(entry);
-      if (signal) {
-        const onAbort = () => {
-          if (!native.cancelWait(entry.request)) return; // already settled
-          this.#pending.delete(entry);
-          reject(new AbortError(undefined, { cause: signal.reason }));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        entry.cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
-    });
+    return pendingWait<boolean, boolean>(
+      (callback) => native.semWaitAsync(handle, timeout, callback),
+      (acquired) => acquired === true,
+      signal,
+      (cancel) => {
+        this.#pending.add(cancel);
+        return () => this.#pending.delete(cancel);
+      },
+    );
   }
 
   /**
@@ -170,13 +155,10 @@ export class Semaphore implements Disposable {
    */
   close(): void {
     if (this.#handle === null) return;
+    // Settle pending waits first (each cancel gives back a unit its thread took).
+    for (const cancel of [...this.#pending]) cancel(closedError('semaphore', 'sem_wait'));
     native.semClose(this.#handle);
     this.#handle = null;
-    for (const entry of this.#pending) {
-      entry.cleanup();
-      entry.reject(closedError('semaphore', 'sem_wait'));
-    }
-    this.#pending.clear();
   }
 
   /** Removes the name (`ENOENT` if already gone); works after `close()`. */

@@ -4,6 +4,7 @@
 // on memory that is not a SharedArrayBuffer.)
 import { native } from './binding';
 import { closedError, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { pendingWait } from './pending-wait';
 import { nativeHandle, onClose, SharedMemory, sharedMemoryOf } from './shared-memory';
 import { validateTimeout } from './validators';
 
@@ -79,18 +80,13 @@ export function waitAsync(view: Int32Array, index: number, value: number, timeou
     if (Atomics.load(view, index) !== v) return Promise.resolve('not-equal');
     if (timeout === 0) return Promise.resolve('timed-out');
     const handle = nativeHandle(shm, 'futex_wait');
-    return new Promise<WaitResult>((resolve, reject) => {
-      let removeHook = () => {};
-      const request = native.futexWaitAsync(handle, byteOffset, v, timeout, (err, result) => {
-        removeHook();
-        if (err) reject(err);
-        else resolve(RESULTS[result!]);
-      });
-      // Closing the segment settles the wait before the memory goes away.
-      removeHook = onClose(shm, () => {
-        if (native.cancelWait(request)) reject(closedError('shared memory', 'futex_wait'));
-      });
-    });
+    // Closing the segment settles the wait before the memory goes away.
+    return pendingWait<0 | 1 | 2, WaitResult>(
+      (callback) => native.futexWaitAsync(handle, byteOffset, v, timeout, callback),
+      (result) => RESULTS[result],
+      undefined,
+      (cancel) => onClose(shm, () => cancel(closedError('shared memory', 'futex_wait'))),
+    );
   } catch (err) {
     return Promise.reject(err);
   }
