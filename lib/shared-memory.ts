@@ -84,7 +84,6 @@ export class SharedMemory implements Disposable {
    */
   static create(options: SharedMemoryCreateOptions): SharedMemory {
     const opts = validateOptions<SharedMemoryCreateOptions>(options);
-    if (options === undefined) validateInteger(undefined, 'options.size', 1, SIZE_MAX);
     const size = validateInteger(opts.size, 'options.size', 1, SIZE_MAX);
     const mode = validateMode(opts.mode);
     if (opts.name !== undefined) {
@@ -104,8 +103,7 @@ export class SharedMemory implements Disposable {
   /** Attaches to an existing segment by name; its size comes from the system. `ENOENT` if there is none. */
   static open(name: string): SharedMemory {
     validateName(name);
-    const shm = new SharedMemory(name, native.shmOpen(osName(name)));
-    return shm;
+    return new SharedMemory(name, native.shmOpen(osName(name)));
   }
 
   /** Removes a name, like `fs.unlinkSync`: `ENOENT` if absent. Processes that have it mapped keep their mapping. */

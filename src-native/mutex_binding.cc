@@ -146,7 +146,7 @@ WaitCode SpinThenWait(int32_t* addr, int32_t value, double timeout_ms, double sp
     do {
       for (int i = 0; i < 64; i++) {
         if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) != value) return kOk;
-        CpuRelaxForWait();
+        CpuRelax();
       }
     } while (Clock::now() < until);
   }

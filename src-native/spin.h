@@ -20,7 +20,4 @@ inline void CpuRelax() {
 #endif
 }
 
-// Same, for loops that watch a word another process writes.
-inline void CpuRelaxForWait() { CpuRelax(); }
-
 }  // namespace shmem
