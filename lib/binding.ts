@@ -6,9 +6,11 @@ import { systemError } from './errors';
 
 export interface NativeBinding {
   setErrorFactory(factory: typeof systemError): void;
-  shmCreate(osName: string, size: number, mode: number): [unknown, ArrayBuffer];
-  shmOpen(osName: string): [unknown, ArrayBuffer];
-  shmClose(handle: unknown, arrayBuffer: ArrayBuffer): void;
+  /** A Buffer over the whole new mapping; its ArrayBuffer is the native handle. */
+  shmCreate(osName: string, size: number, mode: number): Buffer;
+  shmOpen(osName: string): Buffer;
+  /** Detaches the mapping's ArrayBuffer and unmaps it when nothing else uses it. */
+  shmClose(handle: ArrayBuffer): void;
   shmUnlink(osName: string): void;
   semCreate(osName: string, value: number, mode: number): unknown;
   semOpen(osName: string): unknown;

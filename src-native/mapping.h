@@ -1,8 +1,11 @@
 // The native state behind one SharedMemory: a mapping with several owners.
 //
 // Exactly one external ArrayBuffer is ever created over a mapping; JS views
-// (Buffer, subarray, typed arrays) all go through it. Owners:
-//   - the handle object that lib/ keeps (a napi External),
+// (Buffer, subarray, typed arrays) all go through it, and lib/ passes that
+// ArrayBuffer back as the handle: the native side finds the state from the
+// buffer's data pointer in a process-wide table (FindMapping). No separate
+// handle object (a napi External with its own reference and finalizer) is
+// made, which keeps create/open/close cheap. Owners:
 //   - the ArrayBuffer's backing store,
 //   - each pending asynchronous wait on a word in the mapping (an async
 //     Mutex.lock() or waitAsync()): its thread, and its undo after a cancel,
@@ -22,14 +25,45 @@
 // The state block is freed when every owner is gone.
 #pragma once
 #include <mutex>
+#include <unordered_map>
 
 #include "shm.h"
 
 namespace shmem {
 
+class MappingState;
+
+namespace mapping_table {
+// Base address -> state of every live mapping in the process (all Node
+// environments: a worker's mappings have addresses of their own). An entry
+// goes when its memory is unmapped, before the address can be reused.
+// Leaked on purpose: waiter threads may still unmap during process exit.
+inline std::mutex& Mutex() {
+  static auto* mu = new std::mutex();
+  return *mu;
+}
+inline std::unordered_map<void*, MappingState*>& Table() {
+  static auto* table = new std::unordered_map<void*, MappingState*>();
+  return *table;
+}
+}  // namespace mapping_table
+
 class MappingState {
  public:
-  explicit MappingState(const ShmMapping& map) : map_(map) {}
+  explicit MappingState(const ShmMapping& map) : map_(map) {
+    std::lock_guard<std::mutex> lock(mapping_table::Mutex());
+    mapping_table::Table()[map_.addr] = this;
+  }
+
+  // The state of the mapping whose ArrayBuffer data starts at `data`, or
+  // nullptr. The caller holds that (attached) ArrayBuffer, which owns the
+  // state, so the state stays alive while the caller uses it.
+  static MappingState* Find(void* data) {
+    if (data == nullptr) return nullptr;
+    std::lock_guard<std::mutex> lock(mapping_table::Mutex());
+    auto it = mapping_table::Table().find(data);
+    return it == mapping_table::Table().end() ? nullptr : it->second;
+  }
 
   void* addr() const { return map_.addr; }
   size_t size() const { return map_.size; }
@@ -43,7 +77,7 @@ class MappingState {
   void RequestUnmap() {
     std::lock_guard<std::mutex> lock(mu_);
     unmap_wanted_ = true;
-    if (users_ == 0) ShmUnmap(&map_);
+    if (users_ == 0) Unmap();
   }
 
   // A pending wait starts using the memory. False if it is already going away.
@@ -58,26 +92,36 @@ class MappingState {
     {
       std::lock_guard<std::mutex> lock(mu_);
       users_--;
-      if (unmap_wanted_ && users_ == 0) ShmUnmap(&map_);
+      if (unmap_wanted_ && users_ == 0) Unmap();
     }
     Release();
   }
 
-  // Drops one owner (the handle, or the backing store); frees at the last.
+  // Drops one owner (the backing store, or a pending wait); frees at the last.
   void Release() {
     bool last;
     {
       std::lock_guard<std::mutex> lock(mu_);
       last = --owners_ == 0;
-      if (last) ShmUnmap(&map_);
+      if (last) Unmap();
     }
     if (last) delete this;
   }
 
  private:
+  // With mu_ held.
+  void Unmap() {
+    if (map_.addr == nullptr) return;
+    {
+      std::lock_guard<std::mutex> lock(mapping_table::Mutex());
+      mapping_table::Table().erase(map_.addr);
+    }
+    ShmUnmap(&map_);
+  }
+
   ShmMapping map_;
   std::mutex mu_;
-  int owners_ = 2;  // the handle External and the ArrayBuffer's backing store
+  int owners_ = 1;  // the ArrayBuffer's backing store
   int users_ = 0;
   bool unmap_wanted_ = false;
 };

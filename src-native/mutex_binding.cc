@@ -3,7 +3,7 @@
 // The JS side takes and releases an uncontended Mutex with Atomics alone;
 // these functions run only when a thread must wait, must wake a sleeper, or
 // must prove a holder dead. They reach the memory through the SharedMemory's
-// native handle (mapping.h), which lib/ passes together with a byte offset
+// ArrayBuffer, its handle (mapping.h), which lib/ passes together with a byte offset
 // it has already checked against the segment's size and alignment.
 #include <napi.h>
 
@@ -24,9 +24,11 @@ namespace shmem {
 
 namespace {
 
+// The segment's ArrayBuffer is the handle (mapping.h); detached once closed.
 MappingState* Mapping(const Napi::CallbackInfo& info, const char* syscall) {
-  auto* st = info[0].As<Napi::External<MappingState>>().Data();
-  if (!st->mapped()) ThrowClosed(info.Env(), syscall);
+  auto ab = info[0].As<Napi::ArrayBuffer>();
+  MappingState* st = ab.IsDetached() ? nullptr : MappingState::Find(ab.Data());
+  if (st == nullptr || !st->mapped()) ThrowClosed(info.Env(), syscall);
   return st;
 }
 

@@ -15,28 +15,23 @@ void FinalizeBackingStore(napi_env /*env*/, void* /*data*/, void* hint) {
   st->Release();
 }
 
-void FinalizeHandle(Napi::Env /*env*/, MappingState* st) { st->Release(); }
-
-// Returns [handle, arrayBuffer].
+// Returns a Buffer over the whole mapping; its ArrayBuffer is the handle that
+// lib/ passes back (mapping.h). A Buffer rather than a bare ArrayBuffer: Node
+// makes external ArrayBuffers through a Buffer anyway, so this saves lib/
+// making a second view.
 Napi::Value Wrap(Napi::Env env, const ShmMapping& map) {
   auto* st = new MappingState(map);
-  napi_value ab;
-  napi_status status =
-      napi_create_external_arraybuffer(env, map.addr, map.size, FinalizeBackingStore, st, &ab);
+  napi_value buffer;
+  napi_status status = napi_create_external_buffer(env, map.size, map.addr, FinalizeBackingStore, st, &buffer);
   if (status != napi_ok) {
-    ShmMapping m = map;
-    ShmUnmap(&m);
-    delete st;
+    st->RequestUnmap();
+    st->Release();
     NAPI_THROW_IF_FAILED(env, status, env.Undefined());
   }
-  auto handle = Napi::External<MappingState>::New(env, st, FinalizeHandle);
-  auto result = Napi::Array::New(env, 2);
-  result.Set(0u, handle);
-  result.Set(1u, Napi::Value(env, ab));
-  return result;
+  return Napi::Value(env, buffer);
 }
 
-// shmCreate(osName: string, size: number, mode: number): [handle, ArrayBuffer]
+// shmCreate(osName: string, size: number, mode: number): Buffer
 Napi::Value Create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = info[0].As<Napi::String>().Utf8Value();
@@ -48,7 +43,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   return Wrap(env, map);
 }
 
-// shmOpen(osName: string): [handle, ArrayBuffer]
+// shmOpen(osName: string): Buffer
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = info[0].As<Napi::String>().Utf8Value();
@@ -58,13 +53,15 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return Wrap(env, map);
 }
 
-// shmClose(handle, arrayBuffer): detaches the ArrayBuffer and unmaps if it can.
+// shmClose(arrayBuffer): detaches the segment's ArrayBuffer (every view drops
+// to length 0) and unmaps unless a pending wait still uses the memory. An
+// ArrayBuffer already detached (closed, or moved away with ab.transfer(): then
+// its new owner keeps the memory until the GC frees it) is left alone.
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  auto* st = info[0].As<Napi::External<MappingState>>().Data();
-  Napi::Value v = info[1];
-  if (v.IsArrayBuffer()) {
-    auto ab = v.As<Napi::ArrayBuffer>();
-    if (!ab.IsDetached() && ab.Data() == st->addr()) {
+  auto ab = info[0].As<Napi::ArrayBuffer>();
+  if (!ab.IsDetached()) {
+    MappingState* st = MappingState::Find(ab.Data());
+    if (st != nullptr) {
       ab.Detach();
       st->RequestUnmap();
     }

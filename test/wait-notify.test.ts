@@ -310,6 +310,20 @@ describe('errors', () => {
     }
   });
 
+  test("a buffer dressed up as a segment's (its owner property copied over) is still refused", async () => {
+    // lib/ finds a view's segment through a symbol-keyed property on the
+    // ArrayBuffer; a copy of that property on a larger plain buffer must not
+    // lead the native side to an offset beyond the segment.
+    const { shm } = setup(64);
+    const ab = shm.buffer.buffer;
+    const fake = new ArrayBuffer(1 << 20);
+    for (const key of Object.getOwnPropertySymbols(ab)) (fake as any)[key] = (ab as any)[key];
+    const view = new Int32Array(fake);
+    expect(() => wait(view, 200_000, 0, 0)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => notify(view, 200_000)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    await expect(waitAsync(view, 200_000, 0, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+  });
+
   test('index out of range → ERR_OUT_OF_RANGE; not a number → ERR_INVALID_ARG_TYPE', async () => {
     const { view } = setup(64);
     for (const bad of [-1, 16, 17, 1.5, NaN, Infinity]) {
