@@ -10,6 +10,7 @@ export function osName(name: string): string {
 }
 
 let counter = 0;
+const pid36 = process.pid.toString(36);
 // Random bytes are drawn in batches: a crypto call per name cost about 10% of
 // a create+close+unlink cycle.
 const pool = new Uint32Array(64);
@@ -23,5 +24,5 @@ export function generateName(prefix: string): string {
   }
   counter = (counter + 1) % 0x1000000;
   const random = pool[poolIndex++].toString(16).padStart(8, '0');
-  return `${prefix}${process.pid.toString(36)}_${counter.toString(36)}_${random}`;
+  return `${prefix}${pid36}_${counter.toString(36)}_${random}`;
 }
