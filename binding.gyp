@@ -9,6 +9,7 @@
       'src-native/async_wait.cc',
       'src-native/mutex_binding.cc',
       'src-native/mutex_core.cc',
+      'src-native/exit_unlink.cc',
     ],
     'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
     # 7: napi_detach_arraybuffer; 8: type tags. Node 20+ has 9.

@@ -43,6 +43,10 @@ export interface NativeBinding {
     callback: (err: Error | null, result?: 0 | 1 | 2) => void,
   ): unknown;
   futexWake(shm: unknown, byteOffset: number, count: number): number;
+  /** unlinkOnExit (kind 0: segment, 1: semaphore): register, forget, run now. */
+  exitUnlinkAdd(kind: number, osName: string): void;
+  exitUnlinkForget(kind: number, osName: string): void;
+  exitUnlinkRun(): void;
   /** Cancels a pending semWaitAsync / mutexLockAsync / futexWaitAsync: true if it had not settled. */
   cancelWait(request: unknown): boolean;
 }

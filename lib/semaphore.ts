@@ -1,11 +1,13 @@
 import { native } from './binding';
 import { AbortError, closedError, isSystemError } from './errors';
+import { ExitUnlinkKind, forgetUnlinkOnExit, unlinkOnExit } from './exit-unlink';
 import { generateName, osName } from './names';
 import { pendingWait } from './pending-wait';
 import {
   SEM_NAME_MAX_BYTES,
   SEM_VALUE_MAX,
   validateAbortSignal,
+  validateBoolean,
   validateInteger,
   validateMode,
   validateName,
@@ -21,6 +23,23 @@ export interface SemaphoreCreateOptions {
   value?: number;
   /** Permission bits, subject to the process umask. Default `0o600`. */
   mode?: number;
+  /**
+   * Remove the name when this process exits (normally, by `process.exit()` or
+   * by an uncaught error), or, in a worker thread, when that worker ends,
+   * unless it was unlinked before. Not when the process is killed by a signal.
+   * Default `false`.
+   */
+  unlinkOnExit?: boolean;
+}
+
+function unlinkName(os: string): void {
+  try {
+    native.semUnlink(os);
+  } catch (err) {
+    if (isSystemError(err, 'ENOENT')) forgetUnlinkOnExit(ExitUnlinkKind.Semaphore, os);
+    throw err;
+  }
+  forgetUnlinkOnExit(ExitUnlinkKind.Semaphore, os);
 }
 
 /** Options for {@link Semaphore.wait}. */
@@ -62,18 +81,24 @@ export class Semaphore implements Disposable {
     const opts = validateOptions<SemaphoreCreateOptions>(options);
     const value = opts.value === undefined ? 1 : validateInteger(opts.value, 'options.value', 0, SEM_VALUE_MAX);
     const mode = validateMode(opts.mode);
+    const atExit = validateBoolean(opts.unlinkOnExit, 'options.unlinkOnExit');
+    let sem: Semaphore;
     if (opts.name !== undefined) {
       const name = validateName(opts.name, 'options.name', SEM_NAME_MAX_BYTES);
-      return new Semaphore(name, native.semCreate(osName(name), value, mode));
-    }
-    for (;;) {
-      const name = generateName('sem_');
-      try {
-        return new Semaphore(name, native.semCreate(osName(name), value, mode));
-      } catch (err) {
-        if (!isSystemError(err, 'EEXIST')) throw err;
+      sem = new Semaphore(name, native.semCreate(osName(name), value, mode));
+    } else {
+      for (;;) {
+        const name = generateName('sem_');
+        try {
+          sem = new Semaphore(name, native.semCreate(osName(name), value, mode));
+          break;
+        } catch (err) {
+          if (!isSystemError(err, 'EEXIST')) throw err;
+        }
       }
     }
+    if (atExit) unlinkOnExit(ExitUnlinkKind.Semaphore, osName(sem.name));
+    return sem;
   }
 
   /** Opens an existing semaphore by name (`ENOENT` if there is none). */
@@ -85,7 +110,7 @@ export class Semaphore implements Disposable {
   /** Removes a name (`ENOENT` if absent). Processes that have it open keep using it. */
   static unlink(name: string): void {
     validateName(name, 'name', SEM_NAME_MAX_BYTES);
-    native.semUnlink(osName(name));
+    unlinkName(osName(name));
   }
 
   /** True after `close()`. */
@@ -163,7 +188,7 @@ export class Semaphore implements Disposable {
 
   /** Removes the name (`ENOENT` if already gone); works after `close()`. */
   unlink(): void {
-    native.semUnlink(osName(this.name));
+    unlinkName(osName(this.name));
   }
 
   /** Same as `close()`, for `using`. */

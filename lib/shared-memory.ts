@@ -1,7 +1,8 @@
 import { native } from './binding';
 import { closedError, isSystemError } from './errors';
+import { ExitUnlinkKind, forgetUnlinkOnExit, unlinkOnExit } from './exit-unlink';
 import { generateName, osName } from './names';
-import { SIZE_MAX, validateInteger, validateMode, validateName, validateOptions } from './validators';
+import { SIZE_MAX, validateBoolean, validateInteger, validateMode, validateName, validateOptions } from './validators';
 
 let handleOf: (shm: SharedMemory) => unknown;
 let ownerOf: (ab: ArrayBufferLike) => SharedMemory | undefined;
@@ -34,6 +35,16 @@ export function onClose(shm: SharedMemory, hook: () => void): () => void {
   return () => hooks.delete(hook);
 }
 
+function unlinkName(os: string): void {
+  try {
+    native.shmUnlink(os);
+  } catch (err) {
+    if (isSystemError(err, 'ENOENT')) forgetUnlinkOnExit(ExitUnlinkKind.Segment, os);
+    throw err;
+  }
+  forgetUnlinkOnExit(ExitUnlinkKind.Segment, os);
+}
+
 /** Options for {@link SharedMemory.create}. */
 export interface SharedMemoryCreateOptions {
   /** Name other processes use to attach (no '/'). Generated when omitted: see {@link SharedMemory.name}. */
@@ -42,6 +53,13 @@ export interface SharedMemoryCreateOptions {
   size: number;
   /** Permission bits for the new segment, subject to the process umask as with `fs.open`. Default `0o600`. */
   mode?: number;
+  /**
+   * Remove the name when this process exits (normally, by `process.exit()` or
+   * by an uncaught error), or, in a worker thread, when that worker ends,
+   * unless it was unlinked before. Not when the process is killed by a signal.
+   * Default `false`: removing the name stays an explicit `unlink()`.
+   */
+  unlinkOnExit?: boolean;
 }
 
 /**
@@ -96,18 +114,24 @@ export class SharedMemory implements Disposable {
     const opts = validateOptions<SharedMemoryCreateOptions>(options);
     const size = validateInteger(opts.size, 'options.size', 1, SIZE_MAX);
     const mode = validateMode(opts.mode);
+    const atExit = validateBoolean(opts.unlinkOnExit, 'options.unlinkOnExit');
+    let shm: SharedMemory;
     if (opts.name !== undefined) {
       const name = validateName(opts.name, 'options.name');
-      return new SharedMemory(name, native.shmCreate(osName(name), size, mode));
-    }
-    for (;;) {
-      const name = generateName('shm_');
-      try {
-        return new SharedMemory(name, native.shmCreate(osName(name), size, mode));
-      } catch (err) {
-        if (!isSystemError(err, 'EEXIST')) throw err;
+      shm = new SharedMemory(name, native.shmCreate(osName(name), size, mode));
+    } else {
+      for (;;) {
+        const name = generateName('shm_');
+        try {
+          shm = new SharedMemory(name, native.shmCreate(osName(name), size, mode));
+          break;
+        } catch (err) {
+          if (!isSystemError(err, 'EEXIST')) throw err;
+        }
       }
     }
+    if (atExit) unlinkOnExit(ExitUnlinkKind.Segment, osName(shm.name));
+    return shm;
   }
 
   /** Attaches to an existing segment by name; its size comes from the system. `ENOENT` if there is none. */
@@ -119,7 +143,7 @@ export class SharedMemory implements Disposable {
   /** Removes a name, like `fs.unlinkSync`: `ENOENT` if absent. Processes that have it mapped keep their mapping. */
   static unlink(name: string): void {
     validateName(name);
-    native.shmUnlink(osName(name));
+    unlinkName(osName(name));
   }
 
   /**
@@ -153,7 +177,7 @@ export class SharedMemory implements Disposable {
 
   /** Removes the name (`ENOENT` if already gone). This mapping stays usable until `close()`; works after `close()` too. */
   unlink(): void {
-    native.shmUnlink(osName(this.name));
+    unlinkName(osName(this.name));
   }
 
   /** Same as `close()`, for `using`. */

@@ -36,6 +36,12 @@ export function validateOptions<T extends object>(options: unknown, argName = 'o
   return options as Partial<T>;
 }
 
+export function validateBoolean(value: unknown, argName: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw invalidArgType(argName, 'of type boolean', value);
+  return value;
+}
+
 export function validateInteger(value: unknown, argName: string, min: number, max: number): number {
   if (typeof value !== 'number') throw invalidArgType(argName, 'of type number', value);
   if (!Number.isInteger(value) || value < min || value > max) {

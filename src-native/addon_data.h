@@ -6,6 +6,8 @@
 
 #include <memory>
 
+#include "exit_unlink.h"
+
 namespace shmem {
 
 class WaitService;
@@ -19,6 +21,8 @@ struct AddonData {
   // waitAsync() through io_uring (ring_waits.h): 0 not tried yet, 1 in use, -1 unavailable.
   RingWaits* ring = nullptr;
   int ring_state = 0;
+  // Names to remove when this environment ends (unlinkOnExit).
+  ExitUnlinks exit_unlinks;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
