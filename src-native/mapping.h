@@ -24,6 +24,7 @@
 //     unmaps it when it is freed.
 // The state block is freed when every owner is gone.
 #pragma once
+#include <cstdint>
 #include <mutex>
 #include <unordered_map>
 
@@ -80,6 +81,17 @@ class MappingState {
     if (users_ == 0) Unmap();
   }
 
+  // What this mapping told V8 it costs (external memory): set once by the
+  // binding, taken back once, on the JS thread, by whichever comes first of
+  // close() and the backing store's finalizer. Returns 0 the second time.
+  void SetCharge(int64_t bytes) { charge_ = bytes; }
+  int64_t TakeCharge() {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t c = charge_;
+    charge_ = 0;
+    return c;
+  }
+
   // A pending wait starts using the memory. False if it is already going away.
   bool AddUser() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -124,6 +136,7 @@ class MappingState {
   int owners_ = 1;  // the ArrayBuffer's backing store
   int users_ = 0;
   bool unmap_wanted_ = false;
+  int64_t charge_ = 0;
 };
 
 }  // namespace shmem

@@ -1,6 +1,9 @@
 // Node-API glue for shared-memory segments. Lifetimes: see mapping.h.
 #include <napi.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "errors.h"
 #include "mapping.h"
 #include "shm.h"
@@ -9,8 +12,26 @@ namespace shmem {
 
 namespace {
 
-void FinalizeBackingStore(napi_env /*env*/, void* /*data*/, void* hint) {
+// Each live mapping is reported to V8 as external memory, with a floor per
+// mapping: a segment dropped without close() is only unmapped after the GC
+// has freed its buffer (and Node has run the finalizer on a later turn of the
+// event loop), and a program that keeps dropping small segments that live
+// long enough to reach the old generation would otherwise pile up mappings
+// towards the kernel's limit (vm.max_map_count, 65530; mmap then fails with
+// ENOMEM) with no reason for V8 to run a full GC. With the floor, V8's
+// external-memory limit (64 MiB) asks for one every thousand or so of them.
+// close() gives the charge back at once.
+constexpr int64_t kMinChargePerMapping = 64 * 1024;
+
+void Uncharge(napi_env env, MappingState* st) {
+  int64_t charge = st->TakeCharge();
+  int64_t ignored;
+  if (charge != 0) napi_adjust_external_memory(env, -charge, &ignored);
+}
+
+void FinalizeBackingStore(napi_env env, void* /*data*/, void* hint) {
   auto* st = static_cast<MappingState*>(hint);
+  Uncharge(env, st);
   st->RequestUnmap();  // no JS object can reach the memory any more
   st->Release();
 }
@@ -28,6 +49,9 @@ Napi::Value Wrap(Napi::Env env, const ShmMapping& map) {
     st->Release();
     NAPI_THROW_IF_FAILED(env, status, env.Undefined());
   }
+  int64_t charge = std::max(static_cast<int64_t>(map.size), kMinChargePerMapping);
+  int64_t ignored;
+  if (napi_adjust_external_memory(env, charge, &ignored) == napi_ok) st->SetCharge(charge);
   return Napi::Value(env, buffer);
 }
 
@@ -63,6 +87,7 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
     MappingState* st = MappingState::Find(ab.Data());
     if (st != nullptr) {
       ab.Detach();
+      Uncharge(info.Env(), st);
       st->RequestUnmap();
     }
   }
