@@ -4,7 +4,11 @@
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 
-/** An error from the operating system, shaped like Node's `fs` errors. */
+/**
+ * An error from the operating system, shaped like Node's `fs` errors, e.g.
+ * `ENOENT: no such file or directory, shm_open '/jobs'`. Use after `close()`
+ * throws one too, with `code: 'EBADF'`. Test for it with {@link isSystemError}.
+ */
 export interface SystemError extends Error {
   /** Name of the error, e.g. `'ENOENT'`. */
   code: string;
@@ -12,7 +16,7 @@ export interface SystemError extends Error {
   errno: number;
   /** The failing call, e.g. `'shm_open'`. */
   syscall: string;
-  /** The OS object name the call was about, e.g. `'/jobs'`. */
+  /** The OS object name the call was about, e.g. `'/jobs'`; absent when there is none. */
   path?: string;
 }
 
@@ -51,7 +55,21 @@ export function systemError(errno: number, syscall: string, path?: string): Syst
   return err;
 }
 
-/** True if `err` is a SystemError (optionally with the given code). */
+/**
+ * True if `err` is a {@link SystemError} (optionally with the given code),
+ * and narrows its type. Argument errors (`ERR_*`) are not system errors.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   using shm = SharedMemory.open('jobs');
+ *   console.log(shm.size);
+ * } catch (err) {
+ *   if (!isSystemError(err, 'ENOENT')) throw err;
+ *   console.log(`${err.path} does not exist`); // '/jobs does not exist'
+ * }
+ * ```
+ */
 export function isSystemError(err: unknown, code?: string): err is SystemError {
   return (
     err instanceof Error &&
@@ -120,9 +138,31 @@ export function invalidArgValue(name: string, actual: unknown, reason: string): 
   return nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument '${name}' ${reason}. Received ${shown}`, invalidArgValue);
 }
 
-/** The error a wait rejects with when its AbortSignal fires (as Node's timers/promises). */
+/**
+ * The error a wait rejects with when its AbortSignal fires (as Node's
+ * timers/promises): from {@link Semaphore.wait} and {@link Mutex.lock}, which
+ * then have taken nothing. `cause` is the signal's reason.
+ *
+ * @example
+ * ```ts
+ * declare const sem: Semaphore;
+ * try {
+ *   if (await sem.wait({ signal: AbortSignal.timeout(1000) })) sem.post();
+ * } catch (err) {
+ *   if (!(err instanceof AbortError)) throw err;
+ *   console.log(err.code, err.cause); // 'ABORT_ERR', the signal's reason (a TimeoutError here)
+ * }
+ * ```
+ */
 export class AbortError extends Error {
+  /** Always `'ABORT_ERR'`, the code of Node's own `AbortError`s. */
   readonly code = 'ABORT_ERR';
+  /**
+   * Creates one; the package does when a signal aborts a wait.
+   *
+   * @param message Defaults to `'The operation was aborted'`, Node's text.
+   * @param options `cause`: why it was aborted, usually `signal.reason`.
+   */
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AbortError';

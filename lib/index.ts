@@ -1,3 +1,38 @@
+/**
+ * Real operating-system shared memory for Node.js.
+ *
+ * - {@link SharedMemory}: named segments that any process can attach to by
+ *   name, handed out as zero-copy `Buffer`s (also shared with Python's
+ *   `multiprocessing.shared_memory`).
+ * - {@link Mutex}: a fast lock that lives inside a segment and survives a
+ *   killed holder ({@link Mutex.ownerDied}).
+ * - {@link wait}, {@link waitAsync} and {@link notify}: `Atomics.wait` and
+ *   `Atomics.notify` across processes, on `Int32Array`s over a segment.
+ * - {@link Semaphore}: named counting semaphores (`sem_open`).
+ *
+ * System errors look like Node's `fs` errors ({@link SystemError}, tested with
+ * {@link isSystemError}); bad arguments throw Node's `ERR_*` errors before any
+ * system call; use after `close()` throws `EBADF`; an aborted wait rejects
+ * with an {@link AbortError}.
+ *
+ * `close()` ends one process's use of a segment or semaphore; `unlink()`
+ * removes its name. Every process closes, one (usually the creator) unlinks.
+ *
+ * @example
+ * ```ts
+ * // The parent creates a segment with a Mutex in its first 16 bytes.
+ * const shm = SharedMemory.create({ name: 'jobs', size: 4096, unlinkOnExit: true });
+ * const m = Mutex.create(shm, 0);
+ * // A child process (child_process.fork) or worker thread attaches by name.
+ * using child = SharedMemory.open('jobs');
+ * Mutex.attach(child, 0).withLockSync(() => child.buffer.writeUInt32LE(42, 16));
+ * // The parent, once the child is done:
+ * console.log(m.withLockSync(() => shm.buffer.readUInt32LE(16))); // 42
+ * shm.close();
+ * ```
+ *
+ * @packageDocumentation
+ */
 export { SharedMemory } from './shared-memory';
 export type { SharedMemoryCreateOptions } from './shared-memory';
 export { Semaphore } from './semaphore';

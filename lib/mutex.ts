@@ -6,7 +6,10 @@ import { validateAbortSignal, validateOptions, validateTimeout } from './validat
 
 /** Options for {@link Mutex.lock}. */
 export interface MutexLockOptions {
-  /** Give up after this many milliseconds and resolve `false`. Default: wait forever. */
+  /**
+   * Give up after this many milliseconds and resolve `false`. Default: wait
+   * forever (as does `Infinity`); `0` is {@link Mutex.tryLock} as a promise.
+   */
   timeout?: number;
   /** Abort the wait: the promise rejects with an `AbortError` and the lock is not taken. */
   signal?: AbortSignal;
@@ -52,7 +55,8 @@ function validatePlace(shm: unknown, offset: unknown): SharedMemory {
  * kernel (a futex on Linux). The holder is a thread; if its process dies,
  * even by SIGKILL, the next locker takes the lock over within milliseconds
  * and sees {@link Mutex.ownerDied} `true`, so it can repair the data the
- * lock protects. A lock held by a live thread is never taken away.
+ * lock protects. A lock held by a live thread is never taken away. It is not
+ * recursive: locking it again from the holding thread throws `EDEADLK`.
  *
  * @example
  * ```ts
@@ -62,7 +66,10 @@ function validatePlace(shm: unknown, offset: unknown): SharedMemory {
  * ```
  */
 export class Mutex {
-  /** Bytes a mutex occupies in a segment; its offset must be a multiple of 8. */
+  /**
+   * Bytes a mutex occupies in a segment (16); its offset must be a multiple
+   * of 8 and leave this many bytes before the end of the segment.
+   */
   static readonly BYTES = 16;
 
   readonly #shm: SharedMemory;
@@ -79,7 +86,22 @@ export class Mutex {
     this.#words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset + offset, 4);
   }
 
-  /** Initialises a mutex (unlocked) at `offset` of `shm`. Do it once, before other processes attach. */
+  /**
+   * Initialises a mutex (unlocked) at `offset` of `shm`. Do it once, before
+   * other processes attach: it overwrites whatever the bytes held, a mutex
+   * in use included.
+   *
+   * @throws `ERR_OUT_OF_RANGE` if `offset` is not a multiple of 8, is negative,
+   * or leaves fewer than {@link Mutex.BYTES} bytes; `ERR_INVALID_ARG_TYPE` if
+   * `shm` is not a {@link SharedMemory}; `EBADF` if it is closed.
+   *
+   * @example
+   * ```ts
+   * const shm = SharedMemory.create({ name: 'jobs', size: 4096 });
+   * const m = Mutex.create(shm, 0); // bytes 0 to 15; the data it guards from byte 16
+   * // now start the processes that call Mutex.attach(SharedMemory.open('jobs'), 0)
+   * ```
+   */
   static create(shm: SharedMemory, offset: number): Mutex {
     validatePlace(shm, offset);
     const m = new Mutex(shm, offset);
@@ -90,7 +112,19 @@ export class Mutex {
     return m;
   }
 
-  /** Uses the mutex that `Mutex.create` initialised at `offset` of `shm` (in this or another process). */
+  /**
+   * Uses the mutex that `Mutex.create` initialised at `offset` of `shm` (in this or another process).
+   *
+   * @throws `ERR_INVALID_ARG_VALUE` if no mutex was created there; the same
+   * errors as {@link Mutex.create} for a bad `shm` or `offset`.
+   *
+   * @example
+   * ```ts
+   * using shm = SharedMemory.open('jobs');
+   * const m = Mutex.attach(shm, 0);
+   * m.withLockSync(() => shm.buffer.writeUInt32LE(shm.buffer.readUInt32LE(16) + 1, 16));
+   * ```
+   */
   static attach(shm: SharedMemory, offset: number): Mutex {
     validatePlace(shm, offset);
     const m = new Mutex(shm, offset);
@@ -104,6 +138,19 @@ export class Mutex {
    * True after an acquisition that took the lock over from a holder that
    * died, until `unlock()`: the data the lock protects may be half-updated,
    * and the caller may repair it.
+   *
+   * @example
+   * ```ts
+   * declare const m: Mutex;
+   * declare function repairJobs(): void;
+   * m.lockSync();
+   * try {
+   *   if (m.ownerDied) repairJobs(); // the last holder died in the middle of an update
+   *   // … update the jobs …
+   * } finally {
+   *   m.unlock();
+   * }
+   * ```
    */
   get ownerDied(): boolean {
     return this.#ownerDied;
@@ -119,7 +166,24 @@ export class Mutex {
     return true;
   }
 
-  /** Takes the lock if it is free (or its holder is dead); `false` otherwise, without waiting. */
+  /**
+   * Takes the lock if it is free (or its holder is dead); `false` otherwise,
+   * without waiting, also when this thread holds it already.
+   *
+   * @throws `EBADF` if the segment is closed.
+   *
+   * @example
+   * ```ts
+   * declare const m: Mutex;
+   * if (m.tryLock()) {
+   *   try {
+   *     // got the lock without waiting
+   *   } finally {
+   *     m.unlock();
+   *   }
+   * }
+   * ```
+   */
   tryLock(): boolean {
     const words = this.#words;
     // The view is empty once the segment is closed (its ArrayBuffer detached).
@@ -144,6 +208,20 @@ export class Mutex {
   /**
    * Takes the lock, blocking this thread up to `timeoutMs` (default: forever);
    * `false` on timeout. Throws `EDEADLK` if this thread already holds it.
+   *
+   * @throws `EDEADLK` as said; `EBADF` if the segment is closed;
+   * `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
+   *
+   * @example
+   * ```ts
+   * declare const m: Mutex;
+   * if (!m.lockSync(100)) throw new Error('busy for 100 ms');
+   * try {
+   *   // the critical section
+   * } finally {
+   *   m.unlock();
+   * }
+   * ```
    */
   lockSync(timeoutMs?: number): boolean {
     const timeout = timeoutMs === undefined ? -1 : validateTimeout(timeoutMs, 'timeoutMs');
@@ -162,7 +240,22 @@ export class Mutex {
    * Resolves `true` when taken, `false` on timeout; rejects with an
    * `AbortError` when `signal` aborts (the lock is not taken), with `EBADF`
    * if the segment is closed meanwhile, and with `EDEADLK` if this thread
-   * already holds it.
+   * already holds it. Several pending `lock()`s of one thread queue up.
+   *
+   * @example
+   * ```ts
+   * declare const m: Mutex;
+   * // Rejects with AbortError (and does not take the lock) if `signal` aborts first.
+   * async function update(signal: AbortSignal): Promise<boolean> {
+   *   if (!(await m.lock({ timeout: 1000, signal }))) return false; // busy for 1 s
+   *   try {
+   *     // … update the shared data …
+   *     return true;
+   *   } finally {
+   *     m.unlock();
+   *   }
+   * }
+   * ```
    */
   lock(options?: MutexLockOptions): Promise<boolean> {
     let timeout: number;
@@ -194,7 +287,22 @@ export class Mutex {
     );
   }
 
-  /** Releases the lock. Throws `EPERM` if this thread does not hold it. */
+  /**
+   * Releases the lock, and clears {@link Mutex.ownerDied}.
+   *
+   * @throws `EPERM` if this thread does not hold it; `EBADF` if the segment is closed.
+   *
+   * @example
+   * ```ts
+   * declare const m: Mutex;
+   * m.lockSync();
+   * try {
+   *   // the critical section
+   * } finally {
+   *   m.unlock(); // a second unlock() would throw EPERM
+   * }
+   * ```
+   */
   unlock(): void {
     const words = this.#words;
     if ((words[LOCK] & TID_MASK) !== MY_TID) {
@@ -209,7 +317,21 @@ export class Mutex {
     if (Atomics.exchange(words, LOCK, 0) & WAITERS) native.mutexWake(this.#handle('mutex_unlock'), this.#offset);
   }
 
-  /** Runs `fn` holding the lock (taken with `lock()`), and always unlocks. */
+  /**
+   * Runs `fn` holding the lock (taken with `lock()`), and always unlocks,
+   * also when `fn` throws or rejects. Resolves to what `fn` returns.
+   *
+   * @example
+   * ```ts
+   * declare const m: Mutex;
+   * declare const shm: SharedMemory;
+   * const count = await m.withLock(async () => {
+   *   const n = shm.buffer.readUInt32LE(16) + 1;
+   *   shm.buffer.writeUInt32LE(n, 16);
+   *   return n;
+   * });
+   * ```
+   */
   async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
     await this.lock();
     try {
@@ -219,7 +341,21 @@ export class Mutex {
     }
   }
 
-  /** Runs `fn` holding the lock (taken with `lockSync()`), and always unlocks. */
+  /**
+   * Runs `fn` holding the lock (taken with `lockSync()`), and always unlocks,
+   * also when `fn` throws. Returns what `fn` returns.
+   *
+   * @example
+   * ```ts
+   * declare const m: Mutex;
+   * declare const shm: SharedMemory;
+   * const count = m.withLockSync(() => {
+   *   const n = shm.buffer.readUInt32LE(16) + 1;
+   *   shm.buffer.writeUInt32LE(n, 16);
+   *   return n;
+   * });
+   * ```
+   */
   withLockSync<T>(fn: () => T): T {
     this.lockSync();
     try {

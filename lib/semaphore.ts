@@ -17,9 +17,16 @@ import {
 
 /** Options for {@link Semaphore.create}. */
 export interface SemaphoreCreateOptions {
-  /** Name other processes use to open it (no '/'). Generated when omitted. */
+  /**
+   * Name other processes use to open it: not empty, no '/' or NUL, at most
+   * 251 UTF-8 bytes on Linux (30 on macOS). Semaphore names live apart from
+   * segment names. Generated when omitted: see {@link Semaphore.name}.
+   */
   name?: string;
-  /** Initial value, default 1 (a lock). */
+  /**
+   * Initial value, an integer from 0 to 2147483647 (32767 on macOS). Default
+   * 1: a lock. 0 makes a signal that a `post()` must open first.
+   */
   value?: number;
   /** Permission bits, subject to the process umask. Default `0o600`. */
   mode?: number;
@@ -44,7 +51,10 @@ function unlinkName(os: string): void {
 
 /** Options for {@link Semaphore.wait}. */
 export interface SemaphoreWaitOptions {
-  /** Give up after this many milliseconds and resolve `false`. Default: wait forever. */
+  /**
+   * Give up after this many milliseconds and resolve `false`. Default: wait
+   * forever (as does `Infinity`); `0` only tries.
+   */
   timeout?: number;
   /** Abort the wait: the promise rejects with an `AbortError` and no unit is taken. */
   signal?: AbortSignal;
@@ -55,18 +65,28 @@ export interface SemaphoreWaitOptions {
  * Windows `CreateSemaphoreW`). With the default value 1 it is a lock.
  *
  * A semaphore taken by a process that is then killed stays taken: use the
- * in-segment Mutex when holders may die.
+ * in-segment {@link Mutex} when holders may die. Any program can share it
+ * by name (Python's `posix_ipc`, C's `sem_open`).
  *
  * @example
  * ```ts
- * using sem = Semaphore.create({ name: 'jobs-lock' });
+ * using sem = Semaphore.create({ name: 'jobs-lock' }); // value 1: a lock
  * if (sem.waitSync(1000)) {
- *   try { ... } finally { sem.post(); }
+ *   try {
+ *     // the critical section
+ *   } finally {
+ *     sem.post();
+ *   }
  * }
+ * sem.unlink(); // when no other process needs the name any more
  * ```
  */
 export class Semaphore implements Disposable {
-  /** The name as given (no leading '/'), or the generated one. */
+  /**
+   * The name as given (no leading '/'), or the generated one (`sem_…`,
+   * unique, at most 30 characters): pass it to other processes for
+   * {@link Semaphore.open}.
+   */
   readonly name: string;
   #handle: unknown;
   readonly #pending = new Set<(err: Error) => void>(); // cancellers of pending wait()s
@@ -76,7 +96,20 @@ export class Semaphore implements Disposable {
     this.#handle = handle;
   }
 
-  /** Creates a new semaphore (`EEXIST` if the name is taken). */
+  /**
+   * Creates a new semaphore, exclusively.
+   *
+   * @throws `EEXIST` if the name is taken.
+   * @throws `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (a bad name) or
+   * `ERR_OUT_OF_RANGE` (a bad value or mode), before any system call.
+   *
+   * @example
+   * ```ts
+   * // Four slots, under a generated name that is removed when this process exits.
+   * const slots = Semaphore.create({ value: 4, unlinkOnExit: true });
+   * console.log(slots.name); // for the other processes: Semaphore.open(name)
+   * ```
+   */
   static create(options?: SemaphoreCreateOptions): Semaphore {
     const opts = validateOptions<SemaphoreCreateOptions>(options);
     const value = opts.value === undefined ? 1 : validateInteger(opts.value, 'options.value', 0, SEM_VALUE_MAX);
@@ -101,19 +134,49 @@ export class Semaphore implements Disposable {
     return sem;
   }
 
-  /** Opens an existing semaphore by name (`ENOENT` if there is none). */
+  /**
+   * Opens an existing semaphore by name.
+   *
+   * @throws `ENOENT` if there is none.
+   * @throws `ERR_INVALID_ARG_TYPE` or `ERR_INVALID_ARG_VALUE` for a bad name.
+   *
+   * @example
+   * ```ts
+   * using lock = Semaphore.open('jobs-lock'); // closed at the end of the scope
+   * lock.waitSync();
+   * try {
+   *   // the critical section
+   * } finally {
+   *   lock.post();
+   * }
+   * ```
+   */
   static open(name: string): Semaphore {
     validateName(name, 'name', SEM_NAME_MAX_BYTES);
     return new Semaphore(name, native.semOpen(osName(name)));
   }
 
-  /** Removes a name (`ENOENT` if absent). Processes that have it open keep using it. */
+  /**
+   * Removes a name. Processes that have it open keep using it.
+   *
+   * @throws `ENOENT` if there is no such name.
+   *
+   * @example
+   * ```ts
+   * // Remove what a crashed run may have left behind.
+   * try {
+   *   Semaphore.unlink('jobs-lock');
+   * } catch (err) {
+   *   if (!isSystemError(err, 'ENOENT')) throw err;
+   * }
+   * ```
+   */
   static unlink(name: string): void {
     validateName(name, 'name', SEM_NAME_MAX_BYTES);
     unlinkName(osName(name));
   }
 
-  /** True after `close()`. */
+  /** True after `close()`: every method but `close()` and `unlink()` then throws `EBADF`. */
   get closed(): boolean {
     return this.#handle === null;
   }
@@ -123,19 +186,62 @@ export class Semaphore implements Disposable {
     return this.#handle;
   }
 
-  /** Adds one unit, waking one waiter. */
+  /**
+   * Adds one unit, waking one waiter (in any process).
+   *
+   * @throws `EBADF` after `close()`; `EOVERFLOW` past the largest value.
+   *
+   * @example
+   * ```ts
+   * // A signal: the consumer waits until the producer posts.
+   * const ready = Semaphore.create({ name: 'jobs-ready', value: 0 });
+   * // … write a job into shared memory …
+   * ready.post(); // a consumer in Semaphore.open('jobs-ready').waitSync() wakes up
+   * ```
+   */
   post(): void {
     native.semPost(this.#open('sem_post'));
   }
 
-  /** Takes a unit if one is free now; `false` when it would block. */
+  /**
+   * Takes a unit if one is free now; `false` when it would block.
+   *
+   * @throws `EBADF` after `close()`.
+   *
+   * @example
+   * ```ts
+   * declare const sem: Semaphore;
+   * if (sem.tryWait()) {
+   *   try {
+   *     // got a unit without waiting
+   *   } finally {
+   *     sem.post();
+   *   }
+   * }
+   * ```
+   */
   tryWait(): boolean {
     return native.semTryWait(this.#open('sem_trywait'));
   }
 
   /**
    * Takes a unit, blocking this thread up to `timeoutMs` (default: forever).
-   * Returns `false` on timeout. Use `wait()` on a thread that serves I/O.
+   * Returns `false` on timeout. It spins for about a microsecond before
+   * sleeping in the kernel, which makes a contended lock fast. Use `wait()`
+   * on a thread that serves I/O.
+   *
+   * @throws `EBADF` after `close()`; `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
+   *
+   * @example
+   * ```ts
+   * declare const sem: Semaphore;
+   * if (!sem.waitSync(5000)) throw new Error('no unit within 5 s');
+   * try {
+   *   // the critical section
+   * } finally {
+   *   sem.post();
+   * }
+   * ```
    */
   waitSync(timeoutMs?: number): boolean {
     const handle = this.#open('sem_wait');
@@ -145,8 +251,30 @@ export class Semaphore implements Disposable {
   /**
    * Takes a unit without blocking the event loop or the libuv threadpool.
    * Resolves `true` when taken, `false` on timeout; rejects with an
-   * `AbortError` when `signal` aborts (no unit is taken), and with `EBADF` if
-   * the semaphore is closed meanwhile.
+   * {@link AbortError} when `signal` aborts (no unit is taken), and with
+   * `EBADF` if the semaphore is closed meanwhile. A pending wait keeps the
+   * process alive, like a timer.
+   *
+   * @example
+   * ```ts
+   * declare const sem: Semaphore;
+   * const ac = new AbortController();
+   * process.once('SIGINT', () => ac.abort());
+   * try {
+   *   if (await sem.wait({ timeout: 10_000, signal: ac.signal })) {
+   *     try {
+   *       // the critical section
+   *     } finally {
+   *       sem.post();
+   *     }
+   *   } else {
+   *     console.log('no unit within 10 s');
+   *   }
+   * } catch (err) {
+   *   if (!(err instanceof AbortError)) throw err;
+   *   console.log('interrupted; no unit was taken');
+   * }
+   * ```
    */
   wait(options?: SemaphoreWaitOptions): Promise<boolean> {
     let timeout: number;
@@ -177,6 +305,15 @@ export class Semaphore implements Disposable {
   /**
    * Closes this process's handle. Idempotent. Pending `wait()`s reject with
    * `EBADF` (a unit a waiter took meanwhile is given back). Never removes the name.
+   *
+   * @example
+   * ```ts
+   * const sem = Semaphore.open('jobs-lock');
+   * // … use it …
+   * sem.close(); // the name stays for other processes
+   * sem.close(); // idempotent
+   * console.log(sem.closed); // true: post(), tryWait(), waitSync() now throw EBADF
+   * ```
    */
   close(): void {
     if (this.#handle === null) return;
@@ -186,12 +323,35 @@ export class Semaphore implements Disposable {
     this.#handle = null;
   }
 
-  /** Removes the name (`ENOENT` if already gone); works after `close()`. */
+  /**
+   * Removes the name: later {@link Semaphore.open} calls fail with `ENOENT`,
+   * while processes that have it open keep using it. Works after `close()`.
+   *
+   * @throws `ENOENT` if the name is already gone.
+   *
+   * @example
+   * ```ts
+   * const sem = Semaphore.create({ name: 'jobs-lock' });
+   * // … the other processes open it …
+   * sem.unlink(); // nobody new can open it; those who have it keep it
+   * sem.close();
+   * ```
+   */
   unlink(): void {
     unlinkName(osName(this.name));
   }
 
-  /** Same as `close()`, for `using`. */
+  /**
+   * Same as `close()`, for `using`: the name stays.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using sem = Semaphore.open('jobs-lock');
+   *   sem.post();
+   * } // sem.close() runs here, also when the block throws
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -47,17 +47,29 @@ function unlinkName(os: string): void {
 
 /** Options for {@link SharedMemory.create}. */
 export interface SharedMemoryCreateOptions {
-  /** Name other processes use to attach (no '/'). Generated when omitted: see {@link SharedMemory.name}. */
+  /**
+   * Name other processes use to attach: not empty, no '/' or NUL, at most 255
+   * UTF-8 bytes on Linux (30 on macOS). Generated when omitted: see
+   * {@link SharedMemory.name}.
+   */
   name?: string;
-  /** Size in bytes, an integer >= 1. The memory is zero-filled and reserved at once. */
+  /**
+   * Size in bytes, an integer >= 1 and at most `buffer.constants.MAX_LENGTH`
+   * (the whole segment is one `Buffer`). The memory is zero-filled and
+   * reserved at once, so a full `/dev/shm` fails `create` with `ENOSPC`
+   * instead of killing the process with SIGBUS on a later write.
+   */
   size: number;
   /** Permission bits for the new segment, subject to the process umask as with `fs.open`. Default `0o600`. */
   mode?: number;
   /**
    * Remove the name when this process exits (normally, by `process.exit()` or
    * by an uncaught error), or, in a worker thread, when that worker ends,
-   * unless it was unlinked before. Not when the process is killed by a signal.
-   * Default `false`: removing the name stays an explicit `unlink()`.
+   * unless it was unlinked before. Not when the process is killed by a signal
+   * (handle `SIGINT`/`SIGTERM` and exit to get the clean-up). A name unlinked
+   * by hand is forgotten, so a segment someone else creates later under that
+   * name is not removed. Default `false`: removing the name stays an explicit
+   * `unlink()`.
    */
   unlinkOnExit?: boolean;
 }
@@ -69,19 +81,29 @@ export interface SharedMemoryCreateOptions {
  * `close()` ends this process's use of it; `unlink()` removes the name so that
  * the system frees the memory once every process has closed it. They are
  * separate on purpose: typically every process closes, and one unlinks.
+ * Nothing is unlinked behind your back (not on `close()`, `using`, GC or
+ * exit) unless the creator asks for it with `unlinkOnExit`.
+ *
+ * Plain reads and writes of the buffer are not atomic across processes:
+ * guard read-modify-write with a {@link Mutex} or {@link Semaphore}, or use
+ * `Atomics` on an `Int32Array` over the buffer.
  *
  * @example
  * ```ts
  * using shm = SharedMemory.create({ name: 'jobs', size: 4096 });
  * shm.buffer.write('hello');
  * // another process: SharedMemory.open('jobs').buffer.toString('utf8', 0, 5) === 'hello'
- * shm.unlink();
+ * shm.unlink(); // the name goes now; `using` closes the mapping at the end of the scope
  * ```
  */
 export class SharedMemory implements Disposable {
-  /** The name as given (no leading '/'), or the generated one. */
+  /**
+   * The name as given (no leading '/'), or the generated one
+   * (`shm_…`, unique, at most 30 characters): pass it to
+   * other processes for {@link SharedMemory.open}.
+   */
   readonly name: string;
-  /** Size in bytes. */
+  /** Size in bytes: as created, or as the system reports it at `open` (rounded up to a page on macOS). */
   readonly size: number;
   // The mapping's ArrayBuffer, which is also its native handle; null once closed.
   #handle: ArrayBuffer | null;
@@ -107,8 +129,25 @@ export class SharedMemory implements Disposable {
   }
 
   /**
-   * Creates a new segment. Fails with `EEXIST` if the name is taken. If any
-   * step fails, nothing is left behind.
+   * Creates a new segment, exclusively, and maps it. If any step fails,
+   * nothing is left behind.
+   *
+   * @throws `EEXIST` if the name is taken; `ENOSPC` if the system cannot
+   * reserve `size` bytes (a full `/dev/shm`).
+   * @throws `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (a bad name) or
+   * `ERR_OUT_OF_RANGE` (a bad size or mode), before any system call.
+   *
+   * @example
+   * ```ts
+   * // Create the segment, or attach if another process was first.
+   * let shm: SharedMemory;
+   * try {
+   *   shm = SharedMemory.create({ name: 'jobs', size: 4096, unlinkOnExit: true }); // zero-filled
+   * } catch (err) {
+   *   if (!isSystemError(err, 'EEXIST')) throw err;
+   *   shm = SharedMemory.open('jobs');
+   * }
+   * ```
    */
   static create(options: SharedMemoryCreateOptions): SharedMemory {
     const opts = validateOptions<SharedMemoryCreateOptions>(options);
@@ -134,27 +173,66 @@ export class SharedMemory implements Disposable {
     return shm;
   }
 
-  /** Attaches to an existing segment by name; its size comes from the system. `ENOENT` if there is none. */
+  /**
+   * Attaches to an existing segment by name; its size comes from the system.
+   * Names are POSIX names without the leading '/', so this attaches to what
+   * Python's `SharedMemory(name='jobs', create=True)` made, and the reverse.
+   *
+   * @throws `ENOENT` if there is none; `EINVAL` if its creator never set a size.
+   * @throws `ERR_INVALID_ARG_TYPE` or `ERR_INVALID_ARG_VALUE` for a bad name.
+   *
+   * @example
+   * ```ts
+   * using shm = SharedMemory.open('jobs'); // closed at the end of the scope
+   * console.log(shm.size, shm.buffer.toString('utf8', 0, 5));
+   * ```
+   */
   static open(name: string): SharedMemory {
     validateName(name);
     return new SharedMemory(name, native.shmOpen(osName(name)));
   }
 
-  /** Removes a name, like `fs.unlinkSync`: `ENOENT` if absent. Processes that have it mapped keep their mapping. */
+  /**
+   * Removes a name, like `fs.unlinkSync`. Processes that have it mapped keep
+   * their mapping; the memory is freed when the last one closes it. (On
+   * Windows a section lives while it is open: this only checks the name.)
+   *
+   * @throws `ENOENT` if there is no such name.
+   *
+   * @example
+   * ```ts
+   * // Remove what a crashed run may have left behind.
+   * try {
+   *   SharedMemory.unlink('jobs');
+   * } catch (err) {
+   *   if (!isSystemError(err, 'ENOENT')) throw err;
+   * }
+   * ```
+   */
   static unlink(name: string): void {
     validateName(name);
     unlinkName(osName(name));
   }
 
   /**
-   * The whole mapping as a Buffer (the same object on every access). After
-   * `close()` it, and every view made from it, has length 0.
+   * The whole mapping as a Buffer (the same object on every access): a write
+   * is visible to every process at once. After `close()` it, and every view
+   * made from it, has length 0.
+   *
+   * @example
+   * ```ts
+   * declare const shm: SharedMemory;
+   * shm.buffer.writeDoubleLE(Math.PI, 8);
+   * // Atomics work on a typed array over the same memory:
+   * const words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, shm.size >> 2);
+   * Atomics.add(words, 0, 1);
+   * ```
    */
   get buffer(): Buffer {
     return this.#buffer;
   }
 
-  /** True after `close()`. */
+  /** True after `close()`: the mapping is gone and {@link SharedMemory.buffer} is empty. */
   get closed(): boolean {
     return this.#handle === null;
   }
@@ -162,7 +240,17 @@ export class SharedMemory implements Disposable {
   /**
    * Ends this process's use of the segment: unmaps it and detaches the
    * Buffer and all views over it (they become empty), so no access can fault.
-   * Idempotent. Never removes the name.
+   * Pending {@link waitAsync} calls and {@link Mutex.lock} calls on it reject
+   * with `EBADF`. Idempotent. Never removes the name.
+   *
+   * @example
+   * ```ts
+   * const shm = SharedMemory.open('jobs');
+   * const view = shm.buffer.subarray(0, 8);
+   * shm.close();
+   * console.log(shm.closed, view.length); // true 0: a stale view is empty, it cannot crash
+   * shm.close(); // idempotent; 'jobs' still exists for other processes
+   * ```
    */
   close(): void {
     if (this.#handle === null) return;
@@ -175,12 +263,36 @@ export class SharedMemory implements Disposable {
     this.#handle = null;
   }
 
-  /** Removes the name (`ENOENT` if already gone). This mapping stays usable until `close()`; works after `close()` too. */
+  /**
+   * Removes the name: later {@link SharedMemory.open} calls fail with
+   * `ENOENT`. This mapping, and other processes' mappings, stay usable until
+   * they close; works after `close()` too, as in Python.
+   *
+   * @throws `ENOENT` if the name is already gone.
+   *
+   * @example
+   * ```ts
+   * const shm = SharedMemory.create({ name: 'jobs', size: 4096 });
+   * shm.unlink();              // nobody can attach any more...
+   * shm.buffer.write('still'); // ...but the mapping works until close()
+   * shm.close();               // the memory is freed once every process closed it
+   * ```
+   */
   unlink(): void {
     unlinkName(osName(this.name));
   }
 
-  /** Same as `close()`, for `using`. */
+  /**
+   * Same as `close()`, for `using`: the name stays.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using shm = SharedMemory.open('jobs');
+   *   shm.buffer[0] = 1;
+   * } // shm.close() runs here, also when the block throws
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close();
   }

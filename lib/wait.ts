@@ -8,7 +8,11 @@ import { pendingWait } from './pending-wait';
 import { nativeHandle, onClose, SharedMemory, sharedMemoryOf } from './shared-memory';
 import { validateTimeout } from './validators';
 
-/** The result of a wait, as with `Atomics.wait`. */
+/**
+ * The result of a wait, as with `Atomics.wait`: `'ok'` when woken by
+ * {@link notify}, `'not-equal'` when the word did not hold the expected
+ * value, `'timed-out'` when the timeout passed.
+ */
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 /** Extra options for {@link wait}. */
@@ -46,6 +50,27 @@ function int32(value: unknown): number {
  * Sleeps while `view[index] === value`, until another thread or process calls
  * {@link notify} on the same word, or `timeoutMs` passes (default: forever).
  * Blocks this thread. Returns `'not-equal'` at once if the word differs.
+ *
+ * The cross-process twin of `Atomics.wait`, which does not work on this
+ * memory (V8 keeps its wait lists inside one process, and only for
+ * `SharedArrayBuffer`s). `view` is an `Int32Array` over a
+ * {@link SharedMemory}'s buffer.
+ *
+ * @throws `ERR_INVALID_ARG_TYPE` if `view` is not an `Int32Array`;
+ * `ERR_INVALID_ARG_VALUE` if it is not over a SharedMemory's buffer;
+ * `ERR_OUT_OF_RANGE` for a bad index, timeout or spin; `EBADF` if the
+ * segment is closed.
+ *
+ * @example
+ * ```ts
+ * declare const shm: SharedMemory;
+ * const words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 2);
+ * // Consumer: sleep until word 0 leaves 0 (the loop checks again after every wake-up).
+ * while (Atomics.load(words, 0) === 0) wait(words, 0, 0);
+ * // Producer, in another process: store, then notify.
+ * Atomics.store(words, 0, 1);
+ * notify(words, 0);
+ * ```
  */
 export function wait(view: Int32Array, index: number, value: number, timeoutMs?: number, options?: WaitOptions): WaitResult {
   const { shm, byteOffset } = target(view, index, 'futex_wait');
@@ -70,7 +95,16 @@ export function wait(view: Int32Array, index: number, value: number, timeoutMs?:
  * handed to a waiting thread, which registers with the kernel a moment later:
  * a `notify()` in that window is not lost if it comes with a change of the
  * value (the usual pattern: store, then notify), since the thread then sees
- * the change and resolves `'ok'`.
+ * the change and resolves `'ok'`. On Linux 6.7+ the kernel itself waits,
+ * through an `io_uring` the event loop polls. Closing the segment meanwhile
+ * rejects with `EBADF`; argument errors reject as {@link wait} throws.
+ *
+ * @example
+ * ```ts
+ * declare const words: Int32Array; // over a SharedMemory's buffer
+ * const result = await waitAsync(words, 0, 0, 5000);
+ * if (result === 'timed-out') console.log('no notify within 5 s');
+ * ```
  */
 export function waitAsync(view: Int32Array, index: number, value: number, timeoutMs?: number): Promise<WaitResult> {
   try {
@@ -94,7 +128,19 @@ export function waitAsync(view: Int32Array, index: number, value: number, timeou
 
 /**
  * Wakes up to `count` (default: all) threads that wait on `view[index]`, in
- * every process. Returns how many were woken.
+ * every process. Returns how many were woken (0 on macOS and Windows for
+ * now, where waiters poll the word and are not counted). `count` 0 wakes
+ * nobody, as with `Atomics.notify`.
+ *
+ * @throws The same argument errors as {@link wait}; `ERR_OUT_OF_RANGE` for a
+ * negative or NaN count.
+ *
+ * @example
+ * ```ts
+ * declare const words: Int32Array; // over a SharedMemory's buffer
+ * Atomics.store(words, 0, 1);     // change the word first, so no waiter misses it
+ * const woken = notify(words, 0); // all waiters; notify(words, 0, 1) wakes one
+ * ```
  */
 export function notify(view: Int32Array, index: number, count?: number): number {
   const { shm, byteOffset } = target(view, index, 'futex_wake');
