@@ -41,7 +41,7 @@ export function symbolicMode(mode: number): string {
  */
 export function table(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const widths = header.map((_, i) => all.reduce((w, r) => Math.max(w, r[i].length), 0));
   const line = (r: string[]) =>
     r
       .map((cell, i) => (i === r.length - 1 ? cell : right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))

@@ -95,7 +95,7 @@ export const command: Command = {
         if (info === null) continue;
         any = true;
         if (info.kind === 'other') {
-          complain(`not a ${kind}: ${shown(name)} (${info.path} is a ${info.type})`);
+          complain(`not a ${kind}: ${shown(name)} (${shown(info.path ?? '')} is a ${info.type})`);
           code = EXIT.FAILURE;
           continue;
         }

@@ -22,7 +22,7 @@ Options:
   --semaphore     the names are semaphores
   --segment       the names are segments (the default)
   -f, --force     ignore names that do not exist, as rm -f does
-  -v, --verbose   print each object removed
+  -v, --verbose   print each object removed (on Windows: found)
   -h, --help      show this help
 
 A name that starts with '-' goes after '--': shmem rm -- -name
@@ -82,7 +82,7 @@ export const command: Command = {
         // unlink() would remove a directory entry of any type; only files are segments and semaphores.
         const info = await lookup(kind, name).catch(() => null);
         if (info?.kind === 'other') {
-          complain(`not a ${kind}: ${shown(name)} (${info.path} is a ${info.type}); not removed`);
+          complain(`not a ${kind}: ${shown(name)} (${shown(info.path ?? '')} is a ${info.type}); not removed`);
           code = EXIT.FAILURE;
           continue;
         }
@@ -101,7 +101,8 @@ export const command: Command = {
         continue;
       }
       if (process.platform === 'win32') removedOnWindows = true;
-      if (values.verbose) await print(`removed ${kind} ${shown(name)}`);
+      // On Windows unlink() only found the object: it stays until its last handle closes.
+      if (values.verbose) await print(process.platform === 'win32' ? `${kind} ${shown(name)} exists` : `removed ${kind} ${shown(name)}`);
     }
     if (removedOnWindows) {
       complain('note: Windows has no unlink; each object goes away when the last process that has it open closes it');
