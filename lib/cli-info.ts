@@ -1,0 +1,113 @@
+// `shmem info NAME...`: one segment's or semaphore's size, mode, owner and times.
+import { Command, complain, EXIT, parseOptions, print, UsageError } from './cli-command';
+import { formatAge, jsonArray, shown, symbolicMode } from './cli-format';
+import { kindsFrom, lookup, nameProblem, ObjectInfo, SHM_DIR } from './cli-objects';
+
+const help = `Usage: shmem info [--segment | --semaphore] [--json] NAME...
+
+Shows the size, mode, owner and times of the segment or semaphore NAME. Without
+--segment or --semaphore both kinds are looked up, and every object found is
+shown: a segment and a semaphore may share a name.
+
+On Linux the object's file in ${SHM_DIR} is stat'ed, never opened (a semaphore
+is the file sem.NAME). On macOS and Windows the object is opened and closed
+again: a segment's size is all the system tells (macOS rounds it up to a
+page), and a semaphore is only shown to exist.
+
+Options:
+  --segment     look up segments only
+  --semaphore   look up semaphores only
+  --json        print one JSON array (also for one NAME) of objects shaped as
+                those of 'shmem ls --json'; what the system does not tell is null
+  -h, --help    show this help
+
+Exit codes: 0 every NAME was found; 1 a NAME was not found (stderr: 'shmem: no
+such segment or semaphore: NAME'; the other names are still shown), is not a
+valid name (for example it contains '/'), or could not be looked up; 2 usage
+error.`;
+
+function platformName(): string {
+  return process.platform === 'darwin' ? 'macOS' : process.platform === 'win32' ? 'Windows' : process.platform;
+}
+
+function when(iso: string | null, now: number): string {
+  return iso === null ? '-' : `${iso} (${formatAge((now - Date.parse(iso)) / 1000)} ago)`;
+}
+
+function describe(o: ObjectInfo, now: number): string {
+  const lines = [`${o.kind} ${shown(o.name)}`];
+  const field = (label: string, value: string) => lines.push(`  ${label.padEnd(10)} ${value}`);
+  if (o.path !== null) field('path', o.path);
+  if (o.size !== null) field('size', `${o.size} bytes${o.allocated !== null ? ` (${o.allocated} allocated)` : ''}`);
+  if (o.mode !== null) field('mode', `${o.mode} (${symbolicMode(parseInt(o.mode, 8))})`);
+  if (o.uid !== null) {
+    const who = (id: number | null, name: string | null) => `${id}${name !== null ? ` (${name})` : ''}`;
+    field('owner', `uid ${who(o.uid, o.user)}, gid ${who(o.gid, o.group)}`);
+  }
+  if (o.mtime === null) {
+    lines.push(`  (${o.size === null ? 'size, ' : ''}mode, owner and times are not available on ${platformName()})`);
+  } else {
+    if (o.birthtime !== null) field('created', when(o.birthtime, now));
+    field('modified', when(o.mtime, now));
+    field('changed', when(o.ctime, now));
+    field('accessed', when(o.atime, now));
+  }
+  return lines.join('\n');
+}
+
+export const command: Command = {
+  usage: help.split('\n')[0],
+  help,
+  async run(args) {
+    const { values, positionals } = parseOptions(
+      args,
+      { segment: { type: 'boolean' }, semaphore: { type: 'boolean' }, json: { type: 'boolean' } },
+      true,
+    );
+    if (values.help) {
+      await print(help);
+      return EXIT.OK;
+    }
+    const kinds = kindsFrom(values);
+    if (positionals.length === 0) throw new UsageError('missing NAME');
+
+    let code: number = EXIT.OK;
+    const found: ObjectInfo[] = [];
+    for (const name of positionals) {
+      // Only the kinds this name is valid for (a semaphore's name may be 4 bytes shorter on Linux).
+      const valid = kinds.filter((k) => nameProblem(k, name) === undefined);
+      if (valid.length === 0) {
+        complain(`invalid name ${shown(name)}: ${nameProblem(kinds[0], name)}`);
+        code = EXIT.FAILURE;
+        continue;
+      }
+      let any = false;
+      for (const kind of valid) {
+        let info: ObjectInfo | null;
+        try {
+          info = await lookup(kind, name);
+        } catch (err) {
+          complain(`cannot look up ${kind} ${shown(name)}: ${(err as Error).message}`);
+          code = EXIT.FAILURE;
+          any = true;
+          continue;
+        }
+        if (info === null) continue;
+        any = true;
+        if (info.kind === 'other') {
+          complain(`not a ${kind}: ${shown(name)} (${shown(info.path ?? '')} is a ${info.type})`);
+          code = EXIT.FAILURE;
+          continue;
+        }
+        found.push(info);
+      }
+      if (!any) {
+        complain(`no such ${kinds.join(' or ')}: ${shown(name)}`);
+        code = EXIT.FAILURE;
+      }
+    }
+    const now = Date.now();
+    await print(values.json ? jsonArray(found) : found.map((o) => describe(o, now)).join('\n\n'));
+    return code;
+  },
+};

@@ -1,0 +1,187 @@
+// The named segments and semaphores on this machine, as `shmem ls`, `info` and
+// `rm` see them. On Linux they are files in /dev/shm (glibc names a semaphore's
+// file `sem.<name>`), so they can be listed and stat'ed without opening them.
+// macOS and Windows offer no way to list them; there an object is found by
+// opening it through the library.
+import * as fs from 'node:fs';
+
+import { UsageError } from './cli-command';
+import { groupName, userName } from './cli-owners';
+import { isSystemError } from './errors';
+import { NAME_MAX_BYTES, SEM_NAME_MAX_BYTES, validateName } from './validators';
+
+export type Kind = 'segment' | 'semaphore';
+export const KINDS: readonly Kind[] = ['segment', 'semaphore'];
+
+export const SHM_DIR = '/dev/shm';
+const SEM_PREFIX = 'sem.';
+
+/** True where the objects are files in /dev/shm (Linux): they can be listed and stat'ed. */
+export const IN_SHM_DIR = process.platform === 'linux';
+
+/** One object, in the shape `ls --json` and `info --json` print. Null: not known on this platform. */
+export interface ObjectInfo {
+  /** 'other' only in `ls --all`: an entry of /dev/shm that is not a regular file. */
+  kind: Kind | 'other';
+  /** The name to give SharedMemory.open / Semaphore.open (no `sem.` prefix). */
+  name: string;
+  /** For kind 'other': 'directory', 'symlink', 'fifo', 'socket', 'block device', 'character device'. */
+  type?: string;
+  /** The file in /dev/shm. */
+  path: string | null;
+  /** Size in bytes (a Linux semaphore is a 32-byte file). Null for a semaphore off Linux. */
+  size: number | null;
+  /** Bytes of memory actually allocated (a segment that was only truncated to size may have fewer). */
+  allocated: number | null;
+  /** Permission bits, four octal digits: '0600'. */
+  mode: string | null;
+  uid: number | null;
+  /** The owner's name, if /etc/passwd lists the uid. */
+  user: string | null;
+  gid: number | null;
+  group: string | null;
+  /** Seconds since the object was created: its birth time where the kernel records one, else its mtime. */
+  age: number | null;
+  /** ISO 8601 (UTC). */
+  mtime: string | null;
+  ctime: string | null;
+  atime: string | null;
+  /** Null where the file system records no birth time. */
+  birthtime: string | null;
+}
+
+/** The kinds that --segment / --semaphore ask for (both when neither is given). */
+export function kindsFrom(values: { segment?: boolean; semaphore?: boolean }): Kind[] {
+  if (values.segment && values.semaphore) throw new UsageError('--segment and --semaphore exclude each other');
+  return values.segment ? ['segment'] : values.semaphore ? ['semaphore'] : [...KINDS];
+}
+
+/** The file in /dev/shm that holds the object. */
+export function shmPath(kind: Kind, name: string): string {
+  return `${SHM_DIR}/${kind === 'semaphore' ? SEM_PREFIX : ''}${name}`;
+}
+
+/** What a /dev/shm file name holds: `sem.<name>` is a semaphore, anything else a segment. */
+export function classify(file: string): { kind: Kind; name: string } {
+  return file.startsWith(SEM_PREFIX) && file.length > SEM_PREFIX.length
+    ? { kind: 'semaphore', name: file.slice(SEM_PREFIX.length) }
+    : { kind: 'segment', name: file };
+}
+
+/**
+ * Why the library would reject `name` for this kind (the same check, so a
+ * name with '/' never reaches the system), or undefined if it is valid.
+ */
+export function nameProblem(kind: Kind, name: string): string | undefined {
+  try {
+    validateName(name, 'name', kind === 'semaphore' ? SEM_NAME_MAX_BYTES : NAME_MAX_BYTES);
+    return undefined;
+  } catch (err) {
+    // "The argument 'name' must not contain '/'. Received 'a/b'" -> "must not contain '/'"
+    const m = /^The argument '[^']*' (.*?)\. Received /s.exec((err as Error).message);
+    return m ? m[1] : (err as Error).message;
+  }
+}
+
+function fileType(st: fs.Stats): string {
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  if (st.isBlockDevice()) return 'block device';
+  if (st.isCharacterDevice()) return 'character device';
+  return 'unknown';
+}
+
+function describe(file: string, st: fs.Stats, now: number): ObjectInfo {
+  const regular = st.isFile();
+  const { kind, name } = regular ? classify(file) : { kind: 'other' as const, name: file };
+  const born = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
+  return {
+    kind,
+    name,
+    ...(regular ? {} : { type: fileType(st) }),
+    path: `${SHM_DIR}/${file}`,
+    size: st.size,
+    allocated: st.blocks * 512,
+    mode: (st.mode & 0o7777).toString(8).padStart(4, '0'),
+    uid: st.uid,
+    user: userName(st.uid),
+    gid: st.gid,
+    group: groupName(st.gid),
+    age: Math.max(0, Math.floor((now - born) / 1000)),
+    mtime: st.mtime.toISOString(),
+    ctime: st.ctime.toISOString(),
+    atime: st.atime.toISOString(),
+    birthtime: st.birthtimeMs > 0 ? st.birthtime.toISOString() : null,
+  };
+}
+
+function byName(a: ObjectInfo, b: ObjectInfo): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  const order = ['segment', 'semaphore', 'other'];
+  return order.indexOf(a.kind) - order.indexOf(b.kind);
+}
+
+/**
+ * Every entry of /dev/shm (Linux only), sorted by name. Unless `all`, only
+ * segments and semaphores whose names do not start with '.'. Entries that
+ * vanish while being listed are left out.
+ */
+export function listObjects(all: boolean): ObjectInfo[] {
+  const now = Date.now();
+  const out: ObjectInfo[] = [];
+  // Buffers: a name that is not valid UTF-8 is still stat'ed by its real bytes.
+  for (const raw of fs.readdirSync(SHM_DIR, { encoding: 'buffer' })) {
+    const st = fs.lstatSync(Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]), { throwIfNoEntry: false });
+    if (!st) continue;
+    const info = describe(raw.toString('utf8'), st, now);
+    if (all || (info.kind !== 'other' && !info.name.startsWith('.'))) out.push(info);
+  }
+  return out.sort(byName);
+}
+
+function unknownInfo(kind: Kind, name: string, size: number | null): ObjectInfo {
+  return {
+    kind, name, path: null, size, allocated: null, mode: null, uid: null, user: null, gid: null, group: null,
+    age: null, mtime: null, ctime: null, atime: null, birthtime: null,
+  };
+}
+
+/**
+ * The object of this kind and name, or null if there is none. On Linux it is
+ * stat'ed in /dev/shm (kind 'other' if that entry is not a regular file);
+ * elsewhere it is opened and closed again, which gives a segment's size only.
+ * The name must be valid (nameProblem).
+ */
+export async function lookup(kind: Kind, name: string): Promise<ObjectInfo | null> {
+  if (IN_SHM_DIR) {
+    const file = shmPath(kind, name).slice(SHM_DIR.length + 1);
+    const st = fs.lstatSync(`${SHM_DIR}/${file}`, { throwIfNoEntry: false });
+    return st ? describe(file, st, Date.now()) : null;
+  }
+  // Loaded here only: listing and stat'ing on Linux need no native addon.
+  const { SharedMemory, Semaphore } = await import('./index');
+  try {
+    if (kind === 'semaphore') {
+      Semaphore.open(name).close();
+      return unknownInfo(kind, name, null);
+    }
+    const shm = SharedMemory.open(name);
+    const size = shm.size;
+    shm.close();
+    return unknownInfo(kind, name, size);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
+}
+
+/**
+ * True if `err` says there is no object of the kind asked for: ENOENT, or on
+ * Windows EBADF, which is what opening a name gives when it belongs to an object
+ * of another type (segments and semaphores share one namespace there).
+ */
+export function isMissing(err: unknown): boolean {
+  return isSystemError(err, 'ENOENT') || (process.platform === 'win32' && isSystemError(err, 'EBADF'));
+}
