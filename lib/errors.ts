@@ -46,6 +46,12 @@ export function systemError(errno: number, syscall: string, path?: string): Syst
   const [code, description] = systemErrorMap().get(errno) ?? ['UNKNOWN', 'unknown error'];
   let message = `${code}: ${description}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
+  if (code === 'ENOMEM' && syscall === 'mmap') {
+    // Usually not memory but the number of mappings (vm.max_map_count): say what frees them.
+    message +=
+      ' (too many mappings? close() segments when done: one dropped without close() is unmapped only after' +
+      ' the garbage collector has freed it and the event loop has turned)';
+  }
   const err = new Error(message) as SystemError;
   err.errno = errno;
   err.code = code;

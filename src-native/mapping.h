@@ -56,6 +56,12 @@ class MappingState {
     mapping_table::Table()[map_.addr] = this;
   }
 
+  // Number of live mappings made by the addon in this process.
+  static size_t LiveCount() {
+    std::lock_guard<std::mutex> lock(mapping_table::Mutex());
+    return mapping_table::Table().size();
+  }
+
   // The state of the mapping whose ArrayBuffer data starts at `data`, or
   // nullptr. The caller holds that (attached) ArrayBuffer, which owns the
   // state, so the state stays alive while the caller uses it.

@@ -2,7 +2,9 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 
 #include "errors.h"
 #include "mapping.h"
@@ -55,12 +57,42 @@ Napi::Value Wrap(Napi::Env env, const ShmMapping& map) {
   return Napi::Value(env, buffer);
 }
 
+// The kernel limits the number of mappings a process may have (Linux:
+// vm.max_map_count, 65530 by default). If shmem used them all up, V8's own
+// next mmap would fail and Node would abort with a fatal out-of-memory error,
+// not an exception: a loop that drops segments without close() and never
+// lets the event loop turn (where Node frees collected buffers) gets there.
+// So shmem stops short of the limit, leaving room for everything else in the
+// process, and fails create/open with ENOMEM before anything is made.
+size_t MappingBudget() {
+#if defined(__linux__)
+  static const size_t budget = [] {
+    size_t limit = 65530;
+    if (FILE* f = fopen("/proc/sys/vm/max_map_count", "re")) {
+      unsigned long v;
+      if (fscanf(f, "%lu", &v) == 1 && v > 0) limit = v;
+      fclose(f);
+    }
+    size_t headroom = std::max<size_t>(8192, limit / 8);
+    return limit > 2 * headroom ? limit - headroom : limit / 2;
+  }();
+  return budget;
+#else
+  return SIZE_MAX;  // macOS and Windows have no per-process mapping count limit of this kind
+#endif
+}
+
+void CheckBudget(Napi::Env env, const std::string& name) {
+  if (MappingState::LiveCount() >= MappingBudget()) ThrowSystemError(env, SysResult::Fail(-ENOMEM, "mmap"), name);
+}
+
 // shmCreate(osName: string, size: number, mode: number): Buffer
 Napi::Value Create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = info[0].As<Napi::String>().Utf8Value();
   size_t size = static_cast<size_t>(info[1].As<Napi::Number>().DoubleValue());
   int mode = info[2].As<Napi::Number>().Int32Value();
+  CheckBudget(env, name);
   ShmMapping map;
   SysResult r = ShmCreate(name, size, mode, &map);
   if (!r.ok()) ThrowSystemError(env, r, name);
@@ -71,6 +103,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = info[0].As<Napi::String>().Utf8Value();
+  CheckBudget(env, name);
   ShmMapping map;
   SysResult r = ShmOpen(name, &map);
   if (!r.ok()) ThrowSystemError(env, r, name);

@@ -41,3 +41,18 @@ describe('garbage collection of unclosed handles (child process)', () => {
     expect(report.after).toEqual({ shm: 0, sem: 0 });
   });
 });
+
+test('dropping segments in a loop that never yields ends in an ENOMEM exception, not a crash (Linux)', async () => {
+  // vm.max_map_count caps a process's mappings; shmem stops short of it.
+  if (process.platform !== 'linux') return;
+  const prefix = uniqueName();
+  const child = forkFixture('map-budget.js', [prefix], { execArgv: ['--max-old-space-size=256'] });
+  const { messages, code, signal } = await collect(child);
+  expect({ code, signal }).toEqual({ code: 0, signal: null });
+  expect(messages).toHaveLength(1);
+  const r = messages[0];
+  expect(r).toMatchObject({ code: 'ENOMEM', syscall: 'mmap', hint: true, recovered: true });
+  expect(r.stoppedAt).toBeGreaterThan(1000);
+  expect(ownShmEntries().filter((e) => e.includes(prefix))).toEqual([]);
+});
+
