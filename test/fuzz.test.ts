@@ -238,9 +238,18 @@ async function runOps(ops: Op[]): Promise<void> {
         // not held by us, or its segment is closed
       }
     }
-    for (const s of sems) s.close();
+    // Every name this run may have made: the pools (cleanupNames) and any
+    // generated one (create without a name) behind a handle.
+    for (const s of sems) {
+      s.close();
+      try {
+        Semaphore.unlink(s.name);
+      } catch {
+        // unlinked by the sequence
+      }
+    }
     for (const h of handles) h.close();
-    for (const n of generated) {
+    for (const n of new Set([...generated, ...handles.map((h) => h.name)])) {
       try {
         SharedMemory.unlink(n);
       } catch {
