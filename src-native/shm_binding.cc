@@ -14,15 +14,15 @@ namespace shmem {
 
 namespace {
 
-// Each live mapping is reported to V8 as external memory, with a floor per
-// mapping: a segment dropped without close() is only unmapped after the GC
-// has freed its buffer (and Node has run the finalizer on a later turn of the
-// event loop), and a program that keeps dropping small segments that live
-// long enough to reach the old generation would otherwise pile up mappings
-// towards the kernel's limit (vm.max_map_count, 65530; mmap then fails with
-// ENOMEM) with no reason for V8 to run a full GC. With the floor, V8's
-// external-memory limit (64 MiB) asks for one every thousand or so of them.
-// close() gives the charge back at once.
+// V8 counts an external buffer's bytes towards its external memory, but a
+// mapping costs more than its bytes: a kernel mapping each (vm.max_map_count).
+// A segment dropped without close() is only unmapped after the GC has freed
+// its buffer (and Node has run the finalizer on a later turn of the event
+// loop); small segments that live long enough to reach the old generation
+// would otherwise pile up mappings with no reason for V8 to run a full GC. So
+// each mapping is charged up to a floor of 64 KiB (on top of V8's own count
+// of its bytes): V8's external-memory limit (64 MiB) then asks for a GC every
+// thousand or so of them. close() gives the charge back at once.
 constexpr int64_t kMinChargePerMapping = 64 * 1024;
 
 void Uncharge(napi_env env, MappingState* st) {
@@ -51,9 +51,9 @@ Napi::Value Wrap(Napi::Env env, const ShmMapping& map) {
     st->Release();
     NAPI_THROW_IF_FAILED(env, status, env.Undefined());
   }
-  int64_t charge = std::max(static_cast<int64_t>(map.size), kMinChargePerMapping);
+  int64_t charge = kMinChargePerMapping - static_cast<int64_t>(std::min<size_t>(map.size, kMinChargePerMapping));
   int64_t ignored;
-  if (napi_adjust_external_memory(env, charge, &ignored) == napi_ok) st->SetCharge(charge);
+  if (charge > 0 && napi_adjust_external_memory(env, charge, &ignored) == napi_ok) st->SetCharge(charge);
   return Napi::Value(env, buffer);
 }
 
