@@ -16,10 +16,10 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
-const ROOT = path.resolve(__dirname, '..');
+const { ROOT, TSC, makeConsumerProject, consumerCompilerOptions } = require('./consumer-project');
+
 
 // typedoc's ReflectionKind values (stable across 0.2x releases).
 const Kind = {
@@ -96,11 +96,8 @@ function visit(r, parent) {
 }
 
 function typeCheck(exportNames) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shmem-docs-'));
+  const dir = makeConsumerProject('shmem-docs-');
   try {
-    fs.mkdirSync(path.join(dir, 'node_modules'));
-    fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'shmem'), 'dir');
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'docs-examples', private: true }));
     const importAll = `import { ${exportNames.join(', ')} } from 'shmem';`;
     const files = new Map(); // file name -> { where, offset }
     examples.forEach(({ where, code }, i) => {
@@ -112,21 +109,11 @@ function typeCheck(exportNames) {
     fs.writeFileSync(
       path.join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: {
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          target: 'ES2022',
-          lib: ['ES2022', 'ESNext.Disposable'],
-          types: ['node'],
-          typeRoots: [path.join(ROOT, 'node_modules', '@types')],
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-        },
+        compilerOptions: consumerCompilerOptions({ noEmit: true, skipLibCheck: true }),
         files: [...files.keys()],
       }),
     );
-    const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], {
+    const tsc = spawnSync(process.execPath, [TSC, '-p', dir], {
       cwd: dir,
       encoding: 'utf8',
     });

@@ -4,22 +4,17 @@
 // kinds), including `using`, and runs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { PACKAGE_ROOT } from './helpers';
-
-const TSC = path.join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { TSC, makeConsumerProject, consumerCompilerOptions } = require('../scripts/consumer-project');
 
 let dir: string;
 
 beforeAll(() => {
   // A consumer project whose node_modules/shmem is this package, resolved
   // through package.json's "exports" like an installed copy.
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shmem-consumer-'));
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(PACKAGE_ROOT, path.join(dir, 'node_modules', 'shmem'), 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  dir = makeConsumerProject('shmem-consumer-');
 });
 
 afterAll(() => {
@@ -94,16 +89,7 @@ try {
     fs.writeFileSync(
       path.join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: {
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          target: 'ES2022',
-          lib: ['ES2022', 'ESNext.Disposable'],
-          types: ['node'],
-          typeRoots: [path.join(PACKAGE_ROOT, 'node_modules', '@types')],
-          strict: true,
-          skipLibCheck: false,
-        },
+        compilerOptions: consumerCompilerOptions({ skipLibCheck: false }),
         files: ['consumer.mts', 'consumer.cts'],
       }),
     );
@@ -127,7 +113,7 @@ try {
       const tsc = spawnSync(
         process.execPath,
         [TSC, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'ES2022',
-          '--types', 'node', '--typeRoots', path.join(PACKAGE_ROOT, 'node_modules', '@types'), 'bad.mts', 'bad.cts'],
+          '--types', 'node', '--typeRoots', consumerCompilerOptions().typeRoots[0], 'bad.mts', 'bad.cts'],
         { cwd: dir, encoding: 'utf8' },
       );
       expect(tsc.status).not.toBe(0);
