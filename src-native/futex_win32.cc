@@ -110,7 +110,7 @@ struct Header {
   int32_t reserved[5];
 };
 
-// The size is in the name (w1): a different layout must use another name.
+// The layout has a version in the name (w1): a different layout needs another name.
 constexpr DWORD kTableBytes = 64 * 1024;
 constexpr int32_t kSlots = static_cast<int32_t>((kTableBytes - sizeof(Header)) / sizeof(Slot));
 
