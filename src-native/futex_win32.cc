@@ -36,7 +36,7 @@
 //           below): sleep again. On a timeout or a cancel: CAS waiting -> free. If
 //           that fails, a notifier has already taken this waiter: free the slot
 //           and return 0 (woken), so the wake it counted is not thrown away.
-//   notify: (called after the caller changed the word) if `waiting` is 0, return
+//   notify: (usually after the caller changed the word) if `waiting` is 0, return
 //           0. Otherwise collect the slots waiting on this offset, oldest ticket
 //           first (FIFO, as Atomics.notify). For up to `count` of them: CAS
 //           waiting -> woken, then set that thread's event.
