@@ -4,8 +4,11 @@
 // view is open, and the last close removes it. There is no unlink. This
 // file keeps the section handle for the life of the mapping (ShmUnmap closes
 // it); ShmUnlink can only check that the name exists (see README).
+// Every mapped view is reported to futex_win32.cc with its name, which is
+// how a waited word gets the same key in every process.
 #include <windows.h>
 
+#include "futex_win32.h"
 #include "shm.h"
 #include "win32_errors.h"
 
@@ -32,6 +35,7 @@ SysResult ShmCreate(const std::string& name, size_t size, int /*mode*/, ShmMappi
   out->addr = addr;
   out->size = size;
   out->os_handle = h;
+  FutexTrackView(addr, size, name);
   return SysResult::Ok();
 }
 
@@ -57,11 +61,15 @@ SysResult ShmOpen(const std::string& name, ShmMapping* out) {
   out->addr = addr;
   out->size = info.RegionSize;
   out->os_handle = h;
+  FutexTrackView(addr, info.RegionSize, name);
   return SysResult::Ok();
 }
 
 void ShmUnmap(ShmMapping* m) {
-  if (m->addr != nullptr) UnmapViewOfFile(m->addr);
+  if (m->addr != nullptr) {
+    FutexForgetView(m->addr);
+    UnmapViewOfFile(m->addr);
+  }
   if (m->os_handle != nullptr) CloseHandle(static_cast<HANDLE>(m->os_handle));
   m->addr = nullptr;
   m->os_handle = nullptr;

@@ -1,7 +1,10 @@
-// Windows smoke suite (issue 5, in progress): the cross-process basics on the
+// Windows smoke suite (issue 5): the cross-process behaviour on the
 // mingw-built prebuild, with Node's own test runner (jest is too heavy under
-// wine). Run on Linux through wine by scripts/test-windows.sh; on Windows:
+// wine). Run on Linux through wine by scripts/test-windows.sh (node.exe 20
+// and 22); on Windows:
 //   set PREBUILDS_ONLY=1 && node test/windows/smoke.test.js
+// No assertion depends on timing: a waiter is known to be parked when a
+// notify wakes it, and a hang (a lost wake-up) fails through a test timeout.
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert');
@@ -17,7 +20,8 @@ if (process.argv[2] === 'child') {
   const [, , , role, shmName, semName, k] = process.argv;
   const shm = SharedMemory.open(shmName);
   const K = Number(k);
-  process.once('message', () => {
+  process.once('message', async () => {
+    const view = new Int32Array(shm.buffer.buffer, 0, 16);
     if (role === 'echo') {
       process.send({ saw: shm.buffer.toString('utf8', 0, 5) });
       shm.buffer.write('child', 8);
@@ -32,6 +36,35 @@ if (process.argv[2] === 'child') {
     } else if (role === 'mutex') {
       const m = Mutex.attach(shm, 64);
       for (let i = 0; i < K; i++) m.withLockSync(() => shm.buffer.writeUInt32LE(shm.buffer.readUInt32LE(0) + 1, 0));
+    } else if (role === 'mutex-async') {
+      const m = Mutex.attach(shm, 64);
+      for (let i = 0; i < K; i++) {
+        assert.strictEqual(await m.lock(), true);
+        shm.buffer.writeUInt32LE(shm.buffer.readUInt32LE(0) + 1, 0);
+        m.unlock();
+      }
+    } else if (role === 'wait') {
+      // Only a notify can end this wait: nobody changes word 0.
+      process.send({ result: wait(view, 0, 0) });
+    } else if (role === 'wait-async') {
+      process.send({ result: await waitAsync(view, 0, 0) });
+    } else if (role === 'wait-many') {
+      // Short waits that time out while the parent notifies: wakes and timeouts race.
+      const counts = { ok: 0, 'timed-out': 0 };
+      for (let i = 0; i < K; i++) counts[wait(view, 0, 0, 1 + (i % 3))]++;
+      process.send(counts);
+    } else if (role === 'park') {
+      Atomics.store(view, 1, 1); // about to sleep; the parent kills us
+      wait(view, 0, 0);
+    } else if (role === 'pingpong') {
+      // Word 0 counts turns: odd ones are ours. A lost wake-up hangs.
+      for (let i = 0; i < K; i++) {
+        while (Atomics.load(view, 0) === 2 * i) wait(view, 0, 2 * i);
+        Atomics.store(view, 0, 2 * i + 2);
+        notify(view, 0);
+      }
+    } else if (role === 'hold') {
+      // Had the segment open until now.
     } else if (role === 'holder') {
       Mutex.attach(shm, 64).lockSync(); // and never unlocks: the parent kills us
       process.send({ holding: true });
@@ -48,8 +81,29 @@ if (process.argv[2] === 'child') {
   return;
 }
 
+// Children still running when a test ends (it failed) are killed.
+const running = new Set();
+function killAll() {
+  for (const c of running) c.kill();
+  running.clear();
+}
+
+// fork() under wine failed once in about 25 runs here ('spawn UNKNOWN' with
+// node.exe 22, in the parent, before the child ran anything): retried, and
+// reported in the output.
+function forkRetried(args) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return fork(__filename, args);
+    } catch (err) {
+      if (err.code !== 'UNKNOWN' || attempt === 5) throw err;
+      console.log(`# fork failed with spawn UNKNOWN (attempt ${attempt}), retrying`);
+    }
+  }
+}
+
 function child(...args) {
-  const c = fork(__filename, ['child', ...args]);
+  const c = forkRetried(['child', ...args]);
   const messages = [];
   const waiters = [];
   c.on('message', (m) => {
@@ -61,7 +115,32 @@ function child(...args) {
     return messages.shift();
   };
   c.exited = new Promise((r) => c.on('exit', (code) => r(code)));
+  running.add(c);
+  c.on('exit', () => running.delete(c));
   return c;
+}
+
+async function started(...args) {
+  const c = child(...args);
+  assert.deepStrictEqual(await c.next(), { ready: true });
+  return c;
+}
+
+async function finished(c) {
+  assert.deepStrictEqual(await c.next(), { done: true });
+  assert.strictEqual(await c.exited, 0);
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+// Notifies until someone is woken: the waiter is then surely parked, and a
+// notify that returns 1 woke exactly one.
+async function notifyUntilWoken(view, index, count) {
+  for (;;) {
+    const n = notify(view, index, count);
+    if (n !== 0) return n;
+    await tick();
+  }
 }
 
 async function race(role, procs, k) {
@@ -69,7 +148,7 @@ async function race(role, procs, k) {
   let sem;
   try {
     if (role === 'semaphore') sem = Semaphore.create({ name: unique() });
-    if (role === 'mutex') Mutex.create(shm, 64);
+    if (role === 'mutex' || role === 'mutex-async') Mutex.create(shm, 64);
     const kids = Array.from({ length: procs }, () => child(role, shm.name, sem ? sem.name : '-', String(k)));
     for (const c of kids) assert.deepStrictEqual(await c.next(), { ready: true });
     for (const c of kids) c.send('go');
@@ -77,8 +156,20 @@ async function race(role, procs, k) {
     for (const c of kids) assert.strictEqual(await c.exited, 0);
     return shm.buffer.readUInt32LE(0);
   } finally {
+    killAll();
     shm.close();
     if (sem) sem.close();
+  }
+}
+
+// A segment for one test, closed (and its children killed) even on failure.
+async function withSegment(size, fn) {
+  const shm = SharedMemory.create({ name: unique(), size });
+  try {
+    return await fn(shm, new Int32Array(shm.buffer.buffer, 0, 16));
+  } finally {
+    killAll();
+    shm.close();
   }
 }
 
@@ -99,6 +190,174 @@ test('counter races are exact: Semaphore, Mutex, Atomics', async () => {
   assert.strictEqual(await race('semaphore', 2, 300), 600);
   assert.strictEqual(await race('mutex', 2, 2000), 4000);
   assert.strictEqual(await race('atomic', 2, 20000), 40000);
+});
+
+test('a contended Mutex stays exact across 3 processes, with lockSync and with await lock()', async () => {
+  assert.strictEqual(await race('mutex', 3, 1000), 3000);
+  assert.strictEqual(await race('mutex-async', 3, 300), 900);
+});
+
+test('wait/notify across processes: a parked child is woken, and notify returns 1', { timeout: 60000 }, async () => {
+  for (const role of ['wait', 'wait-async']) {
+    await withSegment(4096, async (shm, view) => {
+      const c = await started(role, shm.name, '-', '0');
+      c.send('go');
+      assert.strictEqual(await notifyUntilWoken(view, 0, 1), 1);
+      assert.deepStrictEqual(await c.next(), { result: 'ok' });
+      await finished(c);
+      assert.strictEqual(notify(view, 0), 0); // nobody left
+    });
+  }
+});
+
+test('notify counts exactly: two parked children, one at a time and then all at once', { timeout: 60000 }, async () => {
+  await withSegment(4096, async (shm, view) => {
+    const kids = [await started('wait', shm.name, '-', '0'), await started('wait-async', shm.name, '-', '0')];
+    for (const c of kids) c.send('go');
+    assert.strictEqual(await notifyUntilWoken(view, 0, 1), 1);
+    assert.strictEqual(await notifyUntilWoken(view, 0, 1), 1);
+    for (const c of kids) assert.deepStrictEqual(await c.next(), { result: 'ok' });
+    for (const c of kids) await finished(c);
+
+    const again = [await started('wait', shm.name, '-', '0'), await started('wait', shm.name, '-', '0')];
+    for (const c of again) c.send('go');
+    let total = 0;
+    while (total < 2) {
+      total += notify(view, 0); // all: whoever is parked by now
+      if (total < 2) await tick();
+    }
+    assert.strictEqual(total, 2); // never a waiter counted twice or one not woken
+    for (const c of again) assert.deepStrictEqual(await c.next(), { result: 'ok' });
+    for (const c of again) await finished(c);
+    assert.strictEqual(notify(view, 0), 0);
+  });
+});
+
+test('notify\'s count stays exact while waits time out: each wake it counts is an \'ok\'', { timeout: 120000 }, async () => {
+  await withSegment(4096, async (shm, view) => {
+    const kids = [await started('wait-many', shm.name, '-', '300'), await started('wait-many', shm.name, '-', '300')];
+    for (const c of kids) c.send('go');
+    const reports = kids.map((c) => c.next());
+    let done = 0;
+    reports.forEach((r) => r.then(() => done++));
+    let counted = 0;
+    for (let round = 0; done < kids.length; round++) {
+      counted += notify(view, 0, 1);
+      // Every other round a pause, so that more waits time out and race with a wake.
+      await new Promise((r) => (round % 2 ? setTimeout(r, 1) : setImmediate(r)));
+    }
+    const counts = await Promise.all(reports);
+    for (const c of kids) await finished(c);
+    assert.strictEqual(counted, counts[0].ok + counts[1].ok);
+    assert.strictEqual(counts[0].ok + counts[0]['timed-out'], 300);
+  });
+});
+
+test('no wake-up is lost: 500 round trips of store + notify between two processes', { timeout: 120000 }, async () => {
+  await withSegment(4096, async (shm, view) => {
+    const rounds = 500;
+    const c = await started('pingpong', shm.name, '-', String(rounds));
+    c.send('go');
+    for (let i = 0; i < rounds; i++) {
+      Atomics.store(view, 0, 2 * i + 1);
+      notify(view, 0);
+      while (Atomics.load(view, 0) === 2 * i + 1) await waitAsync(view, 0, 2 * i + 1);
+    }
+    assert.strictEqual(Atomics.load(view, 0), 2 * rounds);
+    await finished(c);
+  });
+});
+
+test('notify without waiters returns 0; wait gives not-equal and timed-out', async () => {
+  await withSegment(4096, async (shm, view) => {
+    assert.strictEqual(notify(view, 0), 0);
+    assert.strictEqual(notify(view, 3, 1), 0);
+    Atomics.store(view, 2, 7);
+    assert.strictEqual(wait(view, 2, 6), 'not-equal');
+    assert.strictEqual(await waitAsync(view, 2, 6), 'not-equal');
+    assert.strictEqual(wait(view, 2, 7, 30), 'timed-out');
+    assert.strictEqual(await waitAsync(view, 2, 7, 30), 'timed-out');
+    assert.strictEqual(notify(view, 2), 0); // the timed-out waits left nothing behind
+  });
+});
+
+test('a word\'s key is (segment name, offset): another mapping in this process wakes it', { timeout: 60000 }, async () => {
+  await withSegment(4096, async (shm, view) => {
+    const other = SharedMemory.open(shm.name); // mapped at another address
+    try {
+      const otherView = new Int32Array(other.buffer.buffer, 0, 16);
+      const woken = waitAsync(view, 5, 0);
+      assert.strictEqual(await notifyUntilWoken(otherView, 5, 1), 1);
+      assert.strictEqual(await woken, 'ok');
+      // Closing a segment settles its pending wait, and the wait leaves the table.
+      const pending = waitAsync(view, 5, 0);
+      shm.close();
+      await assert.rejects(pending, { code: 'EBADF' });
+      assert.strictEqual(notify(otherView, 5), 0);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+test('a waiter in a killed process is not counted, and others are still woken', { timeout: 60000 }, async () => {
+  await withSegment(4096, async (shm, view) => {
+    // This process opens the segment's wait table first, so that the table
+    // outlives the child and still holds its slot after the kill.
+    assert.strictEqual(notify(view, 0), 0);
+    const c = await started('park', shm.name, '-', '0');
+    c.send('go');
+    while (Atomics.load(view, 1) === 0) await tick();
+    for (let i = 0; i < 20; i++) await tick(); // most likely asleep now; asleep or not, it is not counted
+    c.kill('SIGKILL');
+    await c.exited;
+    assert.strictEqual(notify(view, 0), 0);
+    const w = await started('wait', shm.name, '-', '0');
+    w.send('go');
+    assert.strictEqual(await notifyUntilWoken(view, 0, 1), 1);
+    assert.deepStrictEqual(await w.next(), { result: 'ok' });
+    await finished(w);
+  });
+});
+
+test('unlink on Windows: the name lives until the last handle closes', async () => {
+  const name = unique();
+  const shm = SharedMemory.create({ name, size: 4096 });
+  try {
+    shm.buffer.write('kept');
+    const c = await started('hold', name, '-', '0');
+    shm.unlink(); // only checks that the name exists
+    shm.close();
+    // The child still has it open: the name still opens the same memory, and is still taken.
+    const again = SharedMemory.open(name);
+    assert.strictEqual(again.buffer.toString('utf8', 0, 4), 'kept');
+    again.close();
+    assert.throws(() => SharedMemory.create({ name, size: 4096 }), { code: 'EEXIST' });
+    c.send('go');
+    await finished(c);
+    // Every handle is closed: the section is gone.
+    assert.throws(() => SharedMemory.open(name), { code: 'ENOENT' });
+    assert.throws(() => SharedMemory.unlink(name), { code: 'ENOENT' });
+  } finally {
+    killAll();
+    shm.close();
+  }
+});
+
+test('open() reports the size rounded up to a page, as Python does; the creator keeps its own', () => {
+  for (const [size, seen] of [[100, 4096], [4096, 4096], [4097, 8192]]) {
+    const shm = SharedMemory.create({ name: unique(), size });
+    const other = SharedMemory.open(shm.name);
+    try {
+      assert.strictEqual(shm.size, size);
+      assert.strictEqual(other.size, seen);
+      shm.buffer[size - 1] = 42;
+      assert.strictEqual(other.buffer[size - 1], 42);
+    } finally {
+      other.close();
+      shm.close();
+    }
+  }
 });
 
 test('a killed holder\'s Mutex is taken over, with ownerDied', async () => {
