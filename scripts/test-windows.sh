@@ -22,6 +22,9 @@ failed=()
 cxx=${CXX_WIN:-x86_64-w64-mingw32-g++-posix}
 "$cxx" -std=c++17 -O2 -D_WIN32_WINNT=0x0A00 -Isrc-native -static -o "$dir/futex-stress.exe" \
   test/windows/futex-stress.cc src-native/futex_win32.cc src-native/shm_win32.cc
+# CPython's SharedMemory calls on Windows, for the interop test in the smoke suite.
+"$cxx" -std=c++17 -O2 -D_WIN32_WINNT=0x0A00 -static -o "$dir/python-like.exe" test/windows/python-like.cc
+export SHMEM_PYTHON_LIKE_EXE="$dir/python-like.exe"
 echo "== futex-stress.exe under wine"
 # A lost wake-up hangs the stress test: the timeout turns that into a failure.
 timeout 300 wine "$dir/futex-stress.exe" > "$dir/stress.txt" 2>&1 || failed+=("futex-stress ($?)")

@@ -8,7 +8,7 @@
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert');
-const { fork } = require('node:child_process');
+const { fork, spawn } = require('node:child_process');
 const { SharedMemory, Semaphore, Mutex, wait, waitAsync, notify } = require('../..');
 
 const tag = `w${process.pid.toString(36)}`;
@@ -358,6 +358,58 @@ test('open() reports the size rounded up to a page, as Python does; the creator 
       shm.close();
     }
   }
+});
+
+// Python interop on Windows, through test/windows/python-like.cc, which makes
+// CPython's SharedMemory calls one for one (scripts/test-windows.sh builds it).
+const PYTHON_LIKE = process.env.SHMEM_PYTHON_LIKE_EXE;
+const noPythonLike = PYTHON_LIKE ? false : 'SHMEM_PYTHON_LIKE_EXE not set (scripts/test-windows.sh builds python-like.exe)';
+
+function pythonLike(args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(PYTHON_LIKE, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (p.onOutput) p.onOutput(out);
+    });
+    p.on('error', reject);
+    p.done = new Promise((r) => p.on('exit', (code) => r({ code, out })));
+    resolve(p);
+  });
+}
+
+test('Python\'s SharedMemory(name=..., create=True) block opens by name in Node, and the other way round', { skip: noPythonLike, timeout: 60000 }, async () => {
+  // Python creates (100 bytes) and writes; Node attaches by the same name.
+  const name = unique();
+  const py = await pythonLike(['create', name, '100', 'hello from python']);
+  await new Promise((r) => (py.onOutput = (out) => out.includes('ready') && r()));
+  try {
+    const shm = SharedMemory.open(name);
+    try {
+      assert.strictEqual(shm.buffer.toString('utf8', 0, 17), 'hello from python');
+      assert.strictEqual(shm.size, 4096); // the section's pages, as Python's VirtualQuery gives
+      assert.throws(() => SharedMemory.create({ name, size: 100 }), { code: 'EEXIST' });
+    } finally {
+      shm.close();
+    }
+  } finally {
+    py.stdin.end();
+  }
+  assert.strictEqual((await py.done).code, 0);
+
+  // Node creates and writes; Python attaches by name and reads.
+  const mine = SharedMemory.create({ name: unique(), size: 5000 });
+  try {
+    mine.buffer.write('hello from node');
+    const r = await (await pythonLike(['read', mine.name, '15'])).done;
+    assert.deepStrictEqual(r, { code: 0, out: '8192 hello from node\n' });
+    // And Python's create refuses the name, as FileExistsError.
+    assert.strictEqual((await (await pythonLike(['create', mine.name, '10', 'x'])).done).code, 3);
+  } finally {
+    mine.close();
+  }
+  assert.strictEqual((await (await pythonLike(['read', mine.name, '1'])).done).code, 4); // gone with the last handle
 });
 
 test('a killed holder\'s Mutex is taken over, with ownerDied', async () => {
