@@ -22,7 +22,17 @@ export function unlinkOnExit(kind: ExitUnlinkKind, osName: string): void {
   native.exitUnlinkAdd(kind, osName);
 }
 
-/** The name is gone (unlinked by hand): nothing to do for it at exit. */
-export function forgetUnlinkOnExit(kind: ExitUnlinkKind, osName: string): void {
+/**
+ * Removes `osName` with `unlink` (by hand, now), and forgets it for the exit:
+ * once the name is gone, a later object under the same name is someone
+ * else's. An unlink that fails with ENOENT forgets it too.
+ */
+export function unlinkNow(kind: ExitUnlinkKind, osName: string, unlink: (osName: string) => void): void {
+  try {
+    unlink(osName);
+  } catch (err) {
+    if (listening && (err as { code?: unknown })?.code === 'ENOENT') native.exitUnlinkForget(kind, osName);
+    throw err;
+  }
   if (listening) native.exitUnlinkForget(kind, osName);
 }

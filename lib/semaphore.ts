@@ -1,6 +1,6 @@
 import { native } from './binding';
 import { AbortError, closedError, isSystemError } from './errors';
-import { ExitUnlinkKind, forgetUnlinkOnExit, unlinkOnExit } from './exit-unlink';
+import { ExitUnlinkKind, unlinkNow, unlinkOnExit } from './exit-unlink';
 import { generateName, osName } from './names';
 import { pendingWait } from './pending-wait';
 import {
@@ -40,13 +40,7 @@ export interface SemaphoreCreateOptions {
 }
 
 function unlinkName(os: string): void {
-  try {
-    native.semUnlink(os);
-  } catch (err) {
-    if (isSystemError(err, 'ENOENT')) forgetUnlinkOnExit(ExitUnlinkKind.Semaphore, os);
-    throw err;
-  }
-  forgetUnlinkOnExit(ExitUnlinkKind.Semaphore, os);
+  unlinkNow(ExitUnlinkKind.Semaphore, os, native.semUnlink);
 }
 
 /** Options for {@link Semaphore.wait}. */

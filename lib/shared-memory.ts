@@ -1,6 +1,6 @@
 import { native } from './binding';
 import { closedError, isSystemError } from './errors';
-import { ExitUnlinkKind, forgetUnlinkOnExit, unlinkOnExit } from './exit-unlink';
+import { ExitUnlinkKind, unlinkNow, unlinkOnExit } from './exit-unlink';
 import { generateName, osName } from './names';
 import { SIZE_MAX, validateBoolean, validateInteger, validateMode, validateName, validateOptions } from './validators';
 
@@ -36,13 +36,7 @@ export function onClose(shm: SharedMemory, hook: () => void): () => void {
 }
 
 function unlinkName(os: string): void {
-  try {
-    native.shmUnlink(os);
-  } catch (err) {
-    if (isSystemError(err, 'ENOENT')) forgetUnlinkOnExit(ExitUnlinkKind.Segment, os);
-    throw err;
-  }
-  forgetUnlinkOnExit(ExitUnlinkKind.Segment, os);
+  unlinkNow(ExitUnlinkKind.Segment, os, native.shmUnlink);
 }
 
 /** Options for {@link SharedMemory.create}. */
