@@ -460,6 +460,25 @@ test('async waits settle without blocking the event loop: Semaphore.wait, Mutex.
   shm.close();
 });
 
+test('import() of the package gives the same classes as require()', async () => {
+  const esm = await import('../../dist/index.mjs');
+  const cjs = require('../..');
+  assert.strictEqual(esm.SharedMemory, cjs.SharedMemory);
+  assert.strictEqual(esm.Mutex, cjs.Mutex);
+  assert.deepStrictEqual(Object.keys(esm).filter((k) => k !== 'default').sort(), Object.keys(cjs).sort());
+});
+
+test('unlinkOnExit is accepted, and unlinking by hand afterwards still works', () => {
+  // On Windows the name goes with the last handle anyway; the option must not get in the way.
+  const shm = SharedMemory.create({ name: unique(), size: 64, unlinkOnExit: true });
+  const sem = Semaphore.create({ name: unique(), unlinkOnExit: true });
+  shm.unlink();
+  sem.unlink();
+  shm.close();
+  sem.close();
+  assert.throws(() => SharedMemory.create({ size: 1, unlinkOnExit: 'yes' }), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
 test('errors have the codes of Linux', () => {
   const name = unique();
   const shm = SharedMemory.create({ name, size: 10 });
