@@ -32,7 +32,10 @@ export async function runInterruptible(fn: (signal: AbortSignal) => Promise<void
     await fn(signal);
     return exitCode() ?? EXIT.OK;
   } catch (err) {
-    const code = exitCode();
+    // This process's own handler may not have run yet when a child that got
+    // the same Ctrl-C (one process group) is already gone: its error says so.
+    const by = (err as { interruptedBy?: unknown } | null)?.interruptedBy;
+    const code = exitCode() ?? (by === 'SIGINT' || by === 'SIGTERM' ? INTERRUPTED[by] : undefined);
     if (code === undefined) throw err;
     process.stderr.write(`\nshmem: interrupted; ${note}\n`);
     return code;

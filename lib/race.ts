@@ -80,7 +80,13 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
         // 'close' comes after the IPC channel has delivered everything, so a
         // 'done' message is never mistaken for a crash.
         child.on('close', (code, signal) => {
-          if (!done) fail(new Error(`race child ${index} (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before finishing`));
+          if (done) return;
+          const err = new Error(`race child ${index} (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before finishing`);
+          // Ctrl-C reaches the whole process group: a child may die of it before
+          // this process has run its own handler. Said so, the CLI reports an
+          // interruption rather than a crash (cli-interrupt.ts).
+          if (signal === 'SIGINT' || signal === 'SIGTERM') Object.assign(err, { interruptedBy: signal });
+          fail(err);
         });
       }
     });

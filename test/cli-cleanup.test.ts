@@ -67,6 +67,19 @@ linux('shmem race cleans up', () => {
     for (const n of names) expect(now.has(n)).toBe(false);
   });
 
+  test('Ctrl-C that a child dies of before this process hears of it is still an interruption (130)', async () => {
+    // The group-wide SIGINT reaches parent and children at once; if a child's
+    // exit is seen first, it must not read as a crash. Sent to the children
+    // only, that order is certain.
+    const { cli, stderr, children, names } = await startRace();
+    for (const pid of children) process.kill(pid, 'SIGINT');
+    const { code } = await onceExit(cli);
+    expect(code).toBe(130);
+    expect(stderr()).toMatch(/interrupted/);
+    const now = listShm();
+    for (const n of names) expect(now.has(n)).toBe(false);
+  });
+
   test('a crashed child: the race fails with a clear error and removes its names', async () => {
     const { cli, stderr, children, names } = await startRace();
     process.kill(children[0], 'SIGKILL');
