@@ -178,10 +178,9 @@ export async function lookup(kind: Kind, name: string): Promise<ObjectInfo | nul
 }
 
 /**
- * True if `err` says there is no object of the kind asked for: ENOENT, or on
- * Windows EBADF, which is what opening a name gives when it belongs to an object
- * of another type (segments and semaphores share one namespace there).
+ * True if `err` says there is no object of the kind asked for (ENOENT; also on
+ * Windows for a name that an object of the other kind holds).
  */
 export function isMissing(err: unknown): boolean {
-  return isSystemError(err, 'ENOENT') || (process.platform === 'win32' && isSystemError(err, 'EBADF'));
+  return isSystemError(err, 'ENOENT');
 }

@@ -17,7 +17,7 @@ struct OsSem {
 SysResult SemCreate(const std::string& name, unsigned value, int /*mode*/, OsSem** out) {
   std::wstring wname = Widen(name);
   HANDLE h = CreateSemaphoreW(nullptr, static_cast<LONG>(value), LONG_MAX, wname.c_str());
-  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "CreateSemaphoreW");
+  if (h == nullptr) return SysResult::Fail(UvErrorCreatingNamed(GetLastError()), "CreateSemaphoreW");
   if (GetLastError() == ERROR_ALREADY_EXISTS) {
     CloseHandle(h);
     return SysResult::Fail(UvErrorFromWin32(ERROR_ALREADY_EXISTS), "CreateSemaphoreW");
@@ -29,7 +29,7 @@ SysResult SemCreate(const std::string& name, unsigned value, int /*mode*/, OsSem
 SysResult SemOpen(const std::string& name, OsSem** out) {
   std::wstring wname = Widen(name);
   HANDLE h = OpenSemaphoreW(SEMAPHORE_ALL_ACCESS, FALSE, wname.c_str());
-  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "OpenSemaphoreW");
+  if (h == nullptr) return SysResult::Fail(UvErrorOpeningNamed(GetLastError()), "OpenSemaphoreW");
   *out = new OsSem{h};
   return SysResult::Ok();
 }
@@ -37,7 +37,7 @@ SysResult SemOpen(const std::string& name, OsSem** out) {
 SysResult SemUnlink(const std::string& name) {
   std::wstring wname = Widen(name);
   HANDLE h = OpenSemaphoreW(SYNCHRONIZE, FALSE, wname.c_str());
-  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "OpenSemaphoreW");
+  if (h == nullptr) return SysResult::Fail(UvErrorOpeningNamed(GetLastError()), "OpenSemaphoreW");
   CloseHandle(h);
   return SysResult::Ok();
 }

@@ -21,7 +21,7 @@ SysResult ShmCreate(const std::string& name, size_t size, int /*mode*/, ShmMappi
   // now: a system out of memory fails here, not at first touch.
   HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, static_cast<DWORD>(sz >> 32),
                                 static_cast<DWORD>(sz & 0xffffffffu), wname.c_str());
-  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "CreateFileMappingW");
+  if (h == nullptr) return SysResult::Fail(UvErrorCreatingNamed(GetLastError()), "CreateFileMappingW");
   if (GetLastError() == ERROR_ALREADY_EXISTS) {
     CloseHandle(h);
     return SysResult::Fail(UvErrorFromWin32(ERROR_ALREADY_EXISTS), "CreateFileMappingW");
@@ -42,7 +42,7 @@ SysResult ShmCreate(const std::string& name, size_t size, int /*mode*/, ShmMappi
 SysResult ShmOpen(const std::string& name, ShmMapping* out) {
   std::wstring wname = Widen(name);
   HANDLE h = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, wname.c_str());
-  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "OpenFileMappingW");
+  if (h == nullptr) return SysResult::Fail(UvErrorOpeningNamed(GetLastError()), "OpenFileMappingW");
   void* addr = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
   if (addr == nullptr) {
     DWORD e = GetLastError();
@@ -80,7 +80,7 @@ SysResult ShmUnlink(const std::string& name) {
   // ENOENT for a name that does not exist, as on POSIX.
   std::wstring wname = Widen(name);
   HANDLE h = OpenFileMappingW(FILE_MAP_READ, FALSE, wname.c_str());
-  if (h == nullptr) return SysResult::Fail(UvErrorFromWin32(GetLastError()), "OpenFileMappingW");
+  if (h == nullptr) return SysResult::Fail(UvErrorOpeningNamed(GetLastError()), "OpenFileMappingW");
   CloseHandle(h);
   return SysResult::Ok();
 }

@@ -37,6 +37,14 @@ inline int UvErrorFromWin32(DWORD e) {
   }
 }
 
+// Errors of the calls that create or open a named object. Sections and
+// semaphores share one namespace on Windows: a name held by an object of the
+// other kind gives ERROR_INVALID_HANDLE. Said as POSIX would: the name is
+// taken (EEXIST) when creating, and no object of this kind has it (ENOENT)
+// when opening.
+inline int UvErrorCreatingNamed(DWORD e) { return e == ERROR_INVALID_HANDLE ? -4075 : UvErrorFromWin32(e); }
+inline int UvErrorOpeningNamed(DWORD e) { return e == ERROR_INVALID_HANDLE ? -4058 : UvErrorFromWin32(e); }
+
 // UTF-8 -> UTF-16 for the W APIs; names are used as given (Python does the same).
 inline std::wstring Widen(const std::string& s) {
   if (s.empty()) return std::wstring();

@@ -479,6 +479,21 @@ test('unlinkOnExit is accepted, and unlinking by hand afterwards still works', (
   assert.throws(() => SharedMemory.create({ size: 1, unlinkOnExit: 'yes' }), { code: 'ERR_INVALID_ARG_TYPE' });
 });
 
+test('a segment and a semaphore cannot share a name on Windows: EEXIST to create, ENOENT to open', () => {
+  const shm = SharedMemory.create({ name: unique(), size: 64 });
+  const sem = Semaphore.create({ name: unique() });
+  try {
+    assert.throws(() => Semaphore.create({ name: shm.name }), { code: 'EEXIST', syscall: 'CreateSemaphoreW' });
+    assert.throws(() => Semaphore.open(shm.name), { code: 'ENOENT' });
+    assert.throws(() => SharedMemory.create({ name: sem.name, size: 64 }), { code: 'EEXIST', syscall: 'CreateFileMappingW' });
+    assert.throws(() => SharedMemory.open(sem.name), { code: 'ENOENT' });
+    assert.throws(() => SharedMemory.unlink(sem.name), { code: 'ENOENT' });
+  } finally {
+    shm.close();
+    sem.close();
+  }
+});
+
 test('errors have the codes of Linux', () => {
   const name = unique();
   const shm = SharedMemory.create({ name, size: 10 });
