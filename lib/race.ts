@@ -82,8 +82,9 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
         child.on('close', (code, signal) => {
           if (done) return;
           const err = new Error(`race child ${index} (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before finishing`);
-          // Ctrl-C reaches the whole process group: a child may die of it before
-          // this process has run its own handler. Said so, the CLI reports an
+          // SIGINT/SIGTERM to the whole process group: a child may die of it
+          // before this process has run its own handler (children ignore SIGINT,
+          // but only once Node has booted them). Said so, the CLI reports an
           // interruption rather than a crash (cli-interrupt.ts).
           if (signal === 'SIGINT' || signal === 'SIGTERM') Object.assign(err, { interruptedBy: signal });
           fail(err);
