@@ -3,7 +3,7 @@
 // Exactly one external ArrayBuffer is ever created over a mapping; JS views
 // (Buffer, subarray, typed arrays) all go through it, and lib/ passes that
 // ArrayBuffer back as the handle: the native side finds the state from the
-// buffer's data pointer in a process-wide table (FindMapping). No separate
+// buffer's data pointer in a process-wide table (MappingState::Find). No separate
 // handle object (a napi External with its own reference and finalizer) is
 // made, which keeps create/open/close cheap. Owners:
 //   - the ArrayBuffer's backing store,
