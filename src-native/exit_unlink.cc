@@ -34,9 +34,9 @@ void ExitUnlinks::RunAll() {
     // Errors are ignored: the name may be gone already (ENOENT), and at exit
     // there is nobody left to report to.
     if (e.kind == kSegment) {
-      ShmUnlink(e.os_name);
+      ShmUnlink(e.os_name.c_str());
     } else {
-      SemUnlink(e.os_name);
+      SemUnlink(e.os_name.c_str());
     }
   }
 }

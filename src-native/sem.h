@@ -10,9 +10,9 @@ namespace shmem {
 
 struct OsSem;  // opaque: sem_t* on POSIX, a HANDLE on Windows
 
-SysResult SemCreate(const std::string& name, unsigned value, int mode, OsSem** out);
-SysResult SemOpen(const std::string& name, OsSem** out);
-SysResult SemUnlink(const std::string& name);
+SysResult SemCreate(const char* name, unsigned value, int mode, OsSem** out);
+SysResult SemOpen(const char* name, OsSem** out);
+SysResult SemUnlink(const char* name);
 void SemClose(OsSem* s);
 
 SysResult SemPost(OsSem* s);

@@ -12,6 +12,7 @@
 
 #include "async_wait.h"
 #include "errors.h"
+#include "name_arg.h"
 #include "sem.h"
 
 namespace shmem {
@@ -98,29 +99,29 @@ Napi::Value NewHandle(Napi::Env env, OsSem* sem) {
 
 Napi::Value Create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  NameArg name(info[0]);
   unsigned value = info[1].As<Napi::Number>().Uint32Value();
   int mode = info[2].As<Napi::Number>().Int32Value();
   OsSem* sem = nullptr;
-  SysResult r = SemCreate(name, value, mode, &sem);
-  if (!r.ok()) ThrowSystemError(env, r, name);
+  SysResult r = SemCreate(name.c_str(), value, mode, &sem);
+  if (!r.ok()) ThrowSystemError(env, r, name.str());
   return NewHandle(env, sem);
 }
 
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  NameArg name(info[0]);
   OsSem* sem = nullptr;
-  SysResult r = SemOpen(name, &sem);
-  if (!r.ok()) ThrowSystemError(env, r, name);
+  SysResult r = SemOpen(name.c_str(), &sem);
+  if (!r.ok()) ThrowSystemError(env, r, name.str());
   return NewHandle(env, sem);
 }
 
 Napi::Value Unlink(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  SysResult r = SemUnlink(name);
-  if (!r.ok()) ThrowSystemError(env, r, name);
+  NameArg name(info[0]);
+  SysResult r = SemUnlink(name.c_str());
+  if (!r.ok()) ThrowSystemError(env, r, name.str());
   return env.Undefined();
 }
 

@@ -16,22 +16,22 @@ struct OsSem {
   sem_t* sem;
 };
 
-SysResult SemCreate(const std::string& name, unsigned value, int mode, OsSem** out) {
-  sem_t* s = sem_open(name.c_str(), O_CREAT | O_EXCL, static_cast<mode_t>(mode), value);
+SysResult SemCreate(const char* name, unsigned value, int mode, OsSem** out) {
+  sem_t* s = sem_open(name, O_CREAT | O_EXCL, static_cast<mode_t>(mode), value);
   if (s == SEM_FAILED) return SysResult::Fail(-errno, "sem_open");
   *out = new OsSem{s};
   return SysResult::Ok();
 }
 
-SysResult SemOpen(const std::string& name, OsSem** out) {
-  sem_t* s = sem_open(name.c_str(), 0);
+SysResult SemOpen(const char* name, OsSem** out) {
+  sem_t* s = sem_open(name, 0);
   if (s == SEM_FAILED) return SysResult::Fail(-errno, "sem_open");
   *out = new OsSem{s};
   return SysResult::Ok();
 }
 
-SysResult SemUnlink(const std::string& name) {
-  if (sem_unlink(name.c_str()) != 0) return SysResult::Fail(-errno, "sem_unlink");
+SysResult SemUnlink(const char* name) {
+  if (sem_unlink(name) != 0) return SysResult::Fail(-errno, "sem_unlink");
   return SysResult::Ok();
 }
 

@@ -14,7 +14,7 @@ struct OsSem {
   HANDLE handle;
 };
 
-SysResult SemCreate(const std::string& name, unsigned value, int /*mode*/, OsSem** out) {
+SysResult SemCreate(const char* name, unsigned value, int /*mode*/, OsSem** out) {
   std::wstring wname = Widen(name);
   HANDLE h = CreateSemaphoreW(nullptr, static_cast<LONG>(value), LONG_MAX, wname.c_str());
   if (h == nullptr) return SysResult::Fail(UvErrorCreatingNamed(GetLastError()), "CreateSemaphoreW");
@@ -26,7 +26,7 @@ SysResult SemCreate(const std::string& name, unsigned value, int /*mode*/, OsSem
   return SysResult::Ok();
 }
 
-SysResult SemOpen(const std::string& name, OsSem** out) {
+SysResult SemOpen(const char* name, OsSem** out) {
   std::wstring wname = Widen(name);
   HANDLE h = OpenSemaphoreW(SEMAPHORE_ALL_ACCESS, FALSE, wname.c_str());
   if (h == nullptr) return SysResult::Fail(UvErrorOpeningNamed(GetLastError()), "OpenSemaphoreW");
@@ -34,7 +34,7 @@ SysResult SemOpen(const std::string& name, OsSem** out) {
   return SysResult::Ok();
 }
 
-SysResult SemUnlink(const std::string& name) {
+SysResult SemUnlink(const char* name) {
   std::wstring wname = Widen(name);
   HANDLE h = OpenSemaphoreW(SYNCHRONIZE, FALSE, wname.c_str());
   if (h == nullptr) return SysResult::Fail(UvErrorOpeningNamed(GetLastError()), "OpenSemaphoreW");

@@ -18,15 +18,15 @@ struct ShmMapping {
 // the memory is zero-filled and reserved up front so that a full /dev/shm
 // fails here with ENOSPC instead of raising SIGBUS on first touch later.
 // On failure nothing is left behind (the name is removed again).
-SysResult ShmCreate(const std::string& name, size_t size, int mode, ShmMapping* out);
+SysResult ShmCreate(const char* name, size_t size, int mode, ShmMapping* out);
 
 // Attaches to an existing segment; the size comes from the system.
-SysResult ShmOpen(const std::string& name, ShmMapping* out);
+SysResult ShmOpen(const char* name, ShmMapping* out);
 
 // Unmaps (and on Windows closes the section handle). Idempotent on a zeroed mapping.
 void ShmUnmap(ShmMapping* m);
 
 // Removes the name; existing mappings stay valid.
-SysResult ShmUnlink(const std::string& name);
+SysResult ShmUnlink(const char* name);
 
 }  // namespace shmem

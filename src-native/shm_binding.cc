@@ -8,6 +8,7 @@
 
 #include "errors.h"
 #include "mapping.h"
+#include "name_arg.h"
 #include "shm.h"
 
 namespace shmem {
@@ -82,31 +83,31 @@ size_t MappingBudget() {
 #endif
 }
 
-void CheckBudget(Napi::Env env, const std::string& name) {
-  if (MappingState::LiveCount() >= MappingBudget()) ThrowSystemError(env, SysResult::Fail(-ENOMEM, "mmap"), name);
+void CheckBudget(Napi::Env env, const NameArg& name) {
+  if (MappingState::LiveCount() >= MappingBudget()) ThrowSystemError(env, SysResult::Fail(-ENOMEM, "mmap"), name.str());
 }
 
 // shmCreate(osName: string, size: number, mode: number): Buffer
 Napi::Value Create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  NameArg name(info[0]);
   size_t size = static_cast<size_t>(info[1].As<Napi::Number>().DoubleValue());
   int mode = info[2].As<Napi::Number>().Int32Value();
   CheckBudget(env, name);
   ShmMapping map;
-  SysResult r = ShmCreate(name, size, mode, &map);
-  if (!r.ok()) ThrowSystemError(env, r, name);
+  SysResult r = ShmCreate(name.c_str(), size, mode, &map);
+  if (!r.ok()) ThrowSystemError(env, r, name.str());
   return Wrap(env, map);
 }
 
 // shmOpen(osName: string): Buffer
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  NameArg name(info[0]);
   CheckBudget(env, name);
   ShmMapping map;
-  SysResult r = ShmOpen(name, &map);
-  if (!r.ok()) ThrowSystemError(env, r, name);
+  SysResult r = ShmOpen(name.c_str(), &map);
+  if (!r.ok()) ThrowSystemError(env, r, name.str());
   return Wrap(env, map);
 }
 
@@ -130,9 +131,9 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 // shmUnlink(osName: string)
 Napi::Value Unlink(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  SysResult r = ShmUnlink(name);
-  if (!r.ok()) ThrowSystemError(env, r, name);
+  NameArg name(info[0]);
+  SysResult r = ShmUnlink(name.c_str());
+  if (!r.ok()) ThrowSystemError(env, r, name.str());
   return env.Undefined();
 }
 

@@ -11,10 +11,10 @@ namespace shmem {
 
 namespace {
 
-int OpenRetry(const std::string& name, int flags, mode_t mode) {
+int OpenRetry(const char* name, int flags, mode_t mode) {
   int fd;
   do {
-    fd = shm_open(name.c_str(), flags, mode);
+    fd = shm_open(name, flags, mode);
   } while (fd < 0 && errno == EINTR);
   return fd;
 }
@@ -76,18 +76,18 @@ void PopulateForWrite(const ShmMapping&) {}
 
 }  // namespace
 
-SysResult ShmCreate(const std::string& name, size_t size, int mode, ShmMapping* out) {
+SysResult ShmCreate(const char* name, size_t size, int mode, ShmMapping* out) {
   int fd = OpenRetry(name, O_CREAT | O_EXCL | O_RDWR, static_cast<mode_t>(mode));
   if (fd < 0) return SysResult::Fail(-errno, "shm_open");
   SysResult r = Reserve(fd, size);
   if (r.ok()) r = Map(fd, size, out);
   CloseFd(fd);  // the mapping keeps the object alive; no descriptor is held
   if (r.ok()) PopulateForWrite(*out);
-  if (!r.ok()) shm_unlink(name.c_str());  // a failed create leaves no name behind
+  if (!r.ok()) shm_unlink(name);  // a failed create leaves no name behind
   return r;
 }
 
-SysResult ShmOpen(const std::string& name, ShmMapping* out) {
+SysResult ShmOpen(const char* name, ShmMapping* out) {
   int fd = OpenRetry(name, O_RDWR, 0);
   if (fd < 0) return SysResult::Fail(-errno, "shm_open");
   struct stat st;
@@ -109,8 +109,8 @@ void ShmUnmap(ShmMapping* m) {
   m->addr = nullptr;
 }
 
-SysResult ShmUnlink(const std::string& name) {
-  if (shm_unlink(name.c_str()) != 0) return SysResult::Fail(-errno, "shm_unlink");
+SysResult ShmUnlink(const char* name) {
+  if (shm_unlink(name) != 0) return SysResult::Fail(-errno, "shm_unlink");
   return SysResult::Ok();
 }
 

@@ -14,7 +14,7 @@
 
 namespace shmem {
 
-SysResult ShmCreate(const std::string& name, size_t size, int /*mode*/, ShmMapping* out) {
+SysResult ShmCreate(const char* name, size_t size, int /*mode*/, ShmMapping* out) {
   std::wstring wname = Widen(name);
   ULONGLONG sz = static_cast<ULONGLONG>(size);
   // SEC_COMMIT (the default) charges the whole size against the commit limit
@@ -39,7 +39,7 @@ SysResult ShmCreate(const std::string& name, size_t size, int /*mode*/, ShmMappi
   return SysResult::Ok();
 }
 
-SysResult ShmOpen(const std::string& name, ShmMapping* out) {
+SysResult ShmOpen(const char* name, ShmMapping* out) {
   std::wstring wname = Widen(name);
   HANDLE h = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, wname.c_str());
   if (h == nullptr) return SysResult::Fail(UvErrorOpeningNamed(GetLastError()), "OpenFileMappingW");
@@ -75,7 +75,7 @@ void ShmUnmap(ShmMapping* m) {
   m->os_handle = nullptr;
 }
 
-SysResult ShmUnlink(const std::string& name) {
+SysResult ShmUnlink(const char* name) {
   // No unlink on Windows: the name disappears with the last handle. Report
   // ENOENT for a name that does not exist, as on POSIX.
   std::wstring wname = Widen(name);
