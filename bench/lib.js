@@ -185,21 +185,25 @@ process.on('exit', () => {
 
 /**
  * Compiles bench/c/<name>.c (with zlib if its headers and library are there,
- * otherwise without: the programs have a fallback). Returns
- * { ok: true, path, cmd } or { ok: false, reason }; the result is cached.
+ * otherwise without: the programs have a fallback), or with `shared` into a
+ * library for LD_PRELOAD. Returns { ok: true, path, cmd } or
+ * { ok: false, reason }; the result is cached.
  */
-function buildC(name) {
-  if (cBuilds.has(name)) return cBuilds.get(name);
+function buildC(name, { shared = false } = {}) {
+  const key = `${name}${shared ? '.so' : ''}`;
+  if (cBuilds.has(key)) return cBuilds.get(key);
   const result = (() => {
     if (process.platform !== 'linux') return { ok: false, reason: `C floors are Linux-only (this is ${process.platform})` };
     const cc = process.env.CC || 'cc';
     if (!cBuildDir) cBuildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shmem-bench-c-'));
-    const out = path.join(cBuildDir, name);
+    const out = path.join(cBuildDir, key);
     const src = path.join(C_DIR, `${name}.c`);
-    const attempts = [
-      ['-O2', '-DHAVE_ZLIB', '-o', out, src, '-lz', '-lpthread'],
-      ['-O2', '-o', out, src, '-lpthread'], // no zlib headers/library: the built-in CRC-32
-    ];
+    const attempts = shared
+      ? [['-O2', '-shared', '-fPIC', '-o', out, src, '-ldl']]
+      : [
+          ['-O2', '-DHAVE_ZLIB', '-o', out, src, '-lz', '-lpthread'],
+          ['-O2', '-o', out, src, '-lpthread'], // no zlib headers/library: the built-in CRC-32
+        ];
     let lastErr = '';
     for (const args of attempts) {
       const r = spawnSync(cc, args, { encoding: 'utf8', timeout: 120000 });
@@ -211,7 +215,7 @@ function buildC(name) {
     }
     return { ok: false, reason: `${cc} could not build bench/c/${name}.c: ${lastErr}` };
   })();
-  cBuilds.set(name, result);
+  cBuilds.set(key, result);
   return result;
 }
 

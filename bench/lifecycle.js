@@ -7,7 +7,13 @@
 // C floor (bench/c/lifecycle_floor.c, compiled at bench time): the same
 // system calls per cycle in plain C, run interleaved with the repetitions;
 // shown as a reference, with shmem as a fraction of it.
+// Outside the kernel (bench/c/no_kernel_shm.c, LD_PRELOAD, Linux): the same
+// loops in a child whose segment system calls are answered in user space,
+// i.e. what Node, Node-API and shmem's own code cost per cycle. The C floor
+// plus that cost is the best this design can do here, shown as a reference.
 
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { SharedMemory } = require('..');
 const { stats, nowMs, owned, onCleanup, runPython, buildC, runC, check, fmtNum } = require('./lib');
 
@@ -52,7 +58,19 @@ function openLoop(n) {
   }
 }
 
-function result(metric, mine, py, pyUntracked, n, cFloor, cSkipped) {
+/** Runs the loops in a child with bench/c/no_kernel_shm.c preloaded; µs per cycle. */
+function runNoKernel(lib, n) {
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'children', 'lifecycle-no-kernel.js'), String(n)], {
+    encoding: 'utf8',
+    timeout: 300000,
+    env: { ...process.env, LD_PRELOAD: lib.path },
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`lifecycle-no-kernel exited with ${r.status ?? r.signal}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function result(metric, mine, py, pyUntracked, n, cFloor, cSkipped, noKernelUs) {
   const r = {
     row: 'lifecycle',
     metric,
@@ -76,6 +94,18 @@ function result(metric, mine, py, pyUntracked, n, cFloor, cSkipped) {
       `shmem is ${(100 * r.fractionOfCFloor).toFixed(0)}% of the C floor (bench/c/lifecycle_floor.c, same system calls per cycle: ` +
         `${fmtNum(c.median)}/s); per op shmem ${(1e6 / r.value.median).toFixed(2)} µs vs C ${(1e6 / c.median).toFixed(2)} µs`,
     ];
+    if (noKernelUs) {
+      // The best case: shmem's own cost simply added to the kernel's.
+      const own = stats(noKernelUs);
+      const bestPerS = 1e6 / (1e6 / c.median + own.median);
+      r.outsideKernelUs = own;
+      r.bestCase = { perS: bestPerS, ratio: bestPerS / r.baselines[0].value.median };
+      r.notes.push(
+        `outside the kernel shmem spends ${own.median.toFixed(2)} µs per cycle (system calls answered in user space: ` +
+          `bench/c/no_kernel_shm.c); C floor + that = ${(1e6 / bestPerS).toFixed(2)} µs, at best ${fmtNum(bestPerS)}/s = ` +
+          `${r.bestCase.ratio.toFixed(2)}× Python`,
+      );
+    }
   } else if (cSkipped) {
     r.notes = [`C floor skipped: ${cSkipped}`];
   }
@@ -84,6 +114,7 @@ function result(metric, mine, py, pyUntracked, n, cFloor, cSkipped) {
 
 module.exports = {
   name: 'lifecycle',
+  loops: { createLoop, openLoop }, // for children/lifecycle-no-kernel.js
   async run({ quick, log }) {
     const n = quick ? 2_000 : 20_000;
     const reps = quick ? 2 : 5;
@@ -96,22 +127,27 @@ module.exports = {
     const cBuild = buildC('lifecycle_floor');
     if (!cBuild.ok) log(`  C floor skipped: ${cBuild.reason}`);
     const cf = [];
+    const nkBuild = cBuild.ok ? buildC('no_kernel_shm', { shared: true }) : cBuild;
+    if (cBuild.ok && !nkBuild.ok) log(`  outside-the-kernel reference skipped: ${nkBuild.reason}`);
+    const nk = [];
     for (let i = 0; i < reps; i++) {
       create.push(createLoop(n));
       open.push(openLoop(n));
       if (i < pyReps) py.push(runPython('shm_lifecycle_bench.py', ['--n', n, '--size', SIZE]));
       if (cBuild.ok) cf.push(runC(cBuild, ['--n', n, '--reps', 1, '--size', SIZE]));
+      if (nkBuild.ok) nk.push(runNoKernel(nkBuild, n));
       log(`  rep ${i + 1}/${reps}: create+close+unlink ${Math.round(create[i])}/s, open+close ${Math.round(open[i])}/s` +
         `${i < pyReps ? `, python ${py[i].create_close_unlink_per_s}/s and ${py[i].attach_close_per_s}/s` +
           ` (no tracker ${py[i].untracked_create_close_unlink_per_s}/s, ${py[i].untracked_attach_close_per_s}/s)` : ''}` +
-        `${cBuild.ok ? `, C floor ${cf[i].createCloseUnlinkPerSMedian}/s and ${cf[i].openClosePerSMedian}/s` : ''}`);
+        `${cBuild.ok ? `, C floor ${cf[i].createCloseUnlinkPerSMedian}/s and ${cf[i].openClosePerSMedian}/s` : ''}` +
+        `${nkBuild.ok ? `, outside the kernel ${nk[i].createCloseUnlinkUs.toFixed(2)} and ${nk[i].openCloseUs.toFixed(2)} µs` : ''}`);
     }
     const cSkipped = cBuild.ok ? null : cBuild.reason;
     return [
       result('create+close+unlink/s', create, py.map((p) => p.create_close_unlink_per_s), py.map((p) => p.untracked_create_close_unlink_per_s), n,
-        cBuild.ok ? cf.map((c) => c.createCloseUnlinkPerSMedian) : null, cSkipped),
+        cBuild.ok ? cf.map((c) => c.createCloseUnlinkPerSMedian) : null, cSkipped, nkBuild.ok ? nk.map((x) => x.createCloseUnlinkUs) : null),
       result('open+close/s', open, py.map((p) => p.attach_close_per_s), py.map((p) => p.untracked_attach_close_per_s), n,
-        cBuild.ok ? cf.map((c) => c.openClosePerSMedian) : null, cSkipped),
+        cBuild.ok ? cf.map((c) => c.openClosePerSMedian) : null, cSkipped, nkBuild.ok ? nk.map((x) => x.openCloseUs) : null),
     ];
   },
 };
