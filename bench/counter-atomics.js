@@ -98,7 +98,10 @@ module.exports = {
   name: 'counter-atomics',
   async run({ quick, log }) {
     const K = quick ? 100_000 : 1_000_000;
-    const reps = quick ? 2 : 5;
+    // 11 interleaved repetitions: one rep is ~30 ms, and on this 2-core machine
+    // single reps of either variant swing by ±30% (JIT tier-up and scheduling
+    // of three processes' threads), so the medians need more samples than 5.
+    const reps = quick ? 2 : 11;
     const procs = [];
     const workers = [];
     for (let i = 0; i < reps; i++) {

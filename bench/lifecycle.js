@@ -118,7 +118,8 @@ module.exports = {
   async run({ quick, log }) {
     const n = quick ? 2_000 : 20_000;
     const reps = quick ? 2 : 5;
-    const pyReps = quick ? 1 : 3;
+    // Python in every repetition: its figure swings most (±15% between runs).
+    const pyReps = quick ? 1 : 5;
     createLoop(500); // warm-up (JIT), not timed
     openLoop(500);
     const create = [];
