@@ -6,6 +6,9 @@
 //   open+close:          shm_open(O_RDWR) + fstat + mmap(MAP_SHARED) + close(fd) + munmap
 //                        (on a segment created once beforehand)
 // Segments under 1 MiB get no madvise(MADV_POPULATE_WRITE) in shmem, so none here.
+// Also, for reference, create+close+unlink with ftruncate in place of
+// posix_fallocate, as Python's SharedMemory does (no reservation):
+//   createCloseUnlinkFtruncatePerS
 //
 //   lifecycle_floor [--n 20000] [--reps 5] [--size 4096]  -> one JSON line on stdout
 #define _GNU_SOURCE
@@ -47,7 +50,8 @@ static void die(const char* what) {
 static unsigned counter;
 
 // shmem's ShmCreate: shm_open, posix_fallocate, mmap, close (the name stays in live_name).
-static void* create(size_t size, char* name, size_t cap) {
+// With `truncate_only`, ftruncate sets the size instead (Python's way: nothing reserved).
+static void* create_as(size_t size, char* name, size_t cap, int truncate_only) {
   // A name of shmem's shape and length: prefix, pid, counter, 8 hex digits.
   unsigned k = ++counter;
   snprintf(name, cap, "/cfl_%x_%x_%08x", (unsigned)getpid(), k, k * 2654435761u);
@@ -56,12 +60,16 @@ static void* create(size_t size, char* name, size_t cap) {
   while (fd < 0 && errno == EINTR);
   if (fd < 0) die("shm_open(O_CREAT|O_EXCL)");
   strcpy(live_name, name);
-  int rc;
-  do rc = posix_fallocate(fd, 0, (off_t)size);
-  while (rc == EINTR);
-  if (rc != 0) {
-    errno = rc;
-    die("posix_fallocate");
+  if (truncate_only) {
+    if (ftruncate(fd, (off_t)size) != 0) die("ftruncate");
+  } else {
+    int rc;
+    do rc = posix_fallocate(fd, 0, (off_t)size);
+    while (rc == EINTR);
+    if (rc != 0) {
+      errno = rc;
+      die("posix_fallocate");
+    }
   }
   void* addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (addr == MAP_FAILED) die("mmap");
@@ -69,17 +77,21 @@ static void* create(size_t size, char* name, size_t cap) {
   return addr;
 }
 
-static double create_loop(int n, size_t size) {
+static void* create(size_t size, char* name, size_t cap) { return create_as(size, name, cap, 0); }
+
+static double create_loop_as(int n, size_t size, int truncate_only) {
   char name[64];
   double t0 = now_s();
   for (int i = 0; i < n; i++) {
-    void* addr = create(size, name, sizeof name);
+    void* addr = create_as(size, name, sizeof name, truncate_only);
     munmap(addr, size);  // close()
     if (shm_unlink(name) != 0) die("shm_unlink");  // unlink()
     live_name[0] = 0;
   }
   return n / (now_s() - t0);
 }
+
+static double create_loop(int n, size_t size) { return create_loop_as(n, size, 0); }
 
 static double open_loop(int n, const char* name) {
   double t0 = now_s();
@@ -132,9 +144,10 @@ int main(int argc, char** argv) {
 
   create_loop(500, (size_t)size);  // warm-up, not timed
 
-  double cr[reps], op[reps];
+  double cr[reps], op[reps], ct[reps];
   for (int r = 0; r < reps; r++) {
     cr[r] = create_loop(n, (size_t)size);
+    ct[r] = create_loop_as(n, (size_t)size, 1);
     char name[64];
     void* base = create((size_t)size, name, sizeof name);  // stays in live_name until unlinked
     if (r == 0) open_loop(500, name);  // warm-up, not timed
@@ -146,6 +159,8 @@ int main(int argc, char** argv) {
   print_list("createCloseUnlinkPerS", cr, reps);
   printf(",");
   print_list("openClosePerS", op, reps);
+  printf(",");
+  print_list("createCloseUnlinkFtruncatePerS", ct, reps);
   printf("}\n");
   return 0;
 }
