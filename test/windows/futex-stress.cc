@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string name = "futex_stress_" + std::to_string(GetCurrentProcessId());
-  if (!ShmCreate(name, 4096, 0600, &m).ok()) return 4;
+  if (!ShmCreate(name.c_str(), 4096, 0600, &m).ok()) return 4;
   *At(m.addr, kLeft) = 2 * kWaiters;
   char self[MAX_PATH];
   GetModuleFileNameA(nullptr, self, MAX_PATH);
