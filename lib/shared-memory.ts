@@ -5,12 +5,12 @@ import { generateName, osName } from './names';
 import { SIZE_MAX, validateBoolean, validateInteger, validateMode, validateName, validateOptions } from './validators';
 
 let handleOf: (shm: SharedMemory) => unknown;
+let closeHooksOf: (shm: SharedMemory, create: boolean) => Set<() => void> | undefined;
 let ownerOf: (ab: ArrayBufferLike) => SharedMemory | undefined;
 // The SharedMemory that made an ArrayBuffer, as a symbol-keyed property on
 // the buffer: finding the segment of a view (wait, notify) costs nothing at
 // create/open, where a WeakMap entry made open() 20% slower.
 const kOwner = Symbol('shmem.sharedMemory');
-const closeHooks = new WeakMap<SharedMemory, Set<() => void>>();
 
 /** @internal The native handle of an open segment; EBADF once closed. */
 export function nativeHandle(shm: SharedMemory, syscall: string): unknown {
@@ -29,8 +29,7 @@ export function sharedMemoryOf(ab: ArrayBufferLike): SharedMemory | undefined {
  * waits on its memory settle then). Returns a function that removes the hook.
  */
 export function onClose(shm: SharedMemory, hook: () => void): () => void {
-  let hooks = closeHooks.get(shm);
-  if (!hooks) closeHooks.set(shm, (hooks = new Set()));
+  const hooks = closeHooksOf(shm, true)!;
   hooks.add(hook);
   return () => hooks.delete(hook);
 }
@@ -102,9 +101,12 @@ export class SharedMemory implements Disposable {
   // The mapping's ArrayBuffer, which is also its native handle; null once closed.
   #handle: ArrayBuffer | null;
   readonly #buffer: Buffer;
+  // What close() runs first (pending waits settle); made on the first onClose().
+  #closeHooks: Set<() => void> | undefined = undefined;
 
   static {
     handleOf = (shm) => shm.#handle;
+    closeHooksOf = (shm, create) => (create && !shm.#closeHooks ? (shm.#closeHooks = new Set()) : shm.#closeHooks);
     ownerOf = (ab) => {
       const shm = (ab as { [kOwner]?: unknown })[kOwner];
       // The property could be copied onto another buffer (the symbol shows in
@@ -248,9 +250,9 @@ export class SharedMemory implements Disposable {
    */
   close(): void {
     if (this.#handle === null) return;
-    const hooks = closeHooks.get(this);
+    const hooks = this.#closeHooks;
     if (hooks) {
-      closeHooks.delete(this);
+      this.#closeHooks = undefined;
       for (const hook of hooks) hook();
     }
     native.shmClose(this.#handle);

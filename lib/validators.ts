@@ -24,7 +24,8 @@ export function validateName(name: unknown, argName = 'name', maxBytes = NAME_MA
   if (name.length === 0) throw invalidArgValue(argName, name, 'must be a non-empty string');
   if (name.includes('/')) throw invalidArgValue(argName, name, "must not contain '/'");
   if (name.includes('\0')) throw invalidArgValue(argName, name, 'must not contain null bytes');
-  if (Buffer.byteLength(name) > maxBytes) {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short names need no count.
+  if (name.length * 3 > maxBytes && Buffer.byteLength(name) > maxBytes) {
     throw invalidArgValue(argName, name, `is too long: at most ${maxBytes} bytes on ${process.platform}`);
   }
   return name;
