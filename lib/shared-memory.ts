@@ -5,7 +5,7 @@ import { generateName, osName } from './names';
 import { SIZE_MAX, validateBoolean, validateInteger, validateMode, validateName, validateOptions } from './validators';
 
 let handleOf: (shm: SharedMemory) => unknown;
-let closeHooksOf: (shm: SharedMemory, create: boolean) => Set<() => void> | undefined;
+let closeHooksOf: (shm: SharedMemory) => Set<() => void>;
 let ownerOf: (ab: ArrayBufferLike) => SharedMemory | undefined;
 // The SharedMemory that made an ArrayBuffer, as a symbol-keyed property on
 // the buffer: finding the segment of a view (wait, notify) costs nothing at
@@ -29,7 +29,7 @@ export function sharedMemoryOf(ab: ArrayBufferLike): SharedMemory | undefined {
  * waits on its memory settle then). Returns a function that removes the hook.
  */
 export function onClose(shm: SharedMemory, hook: () => void): () => void {
-  const hooks = closeHooksOf(shm, true)!;
+  const hooks = closeHooksOf(shm);
   hooks.add(hook);
   return () => hooks.delete(hook);
 }
@@ -106,7 +106,7 @@ export class SharedMemory implements Disposable {
 
   static {
     handleOf = (shm) => shm.#handle;
-    closeHooksOf = (shm, create) => (create && !shm.#closeHooks ? (shm.#closeHooks = new Set()) : shm.#closeHooks);
+    closeHooksOf = (shm) => (shm.#closeHooks ??= new Set());
     ownerOf = (ab) => {
       const shm = (ab as { [kOwner]?: unknown })[kOwner];
       // The property could be copied onto another buffer (the symbol shows in
