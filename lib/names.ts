@@ -1,5 +1,6 @@
 // Mapping between user-facing names and OS object names, and name generation.
 import { randomFillSync } from 'node:crypto';
+import { isSystemError } from './errors';
 
 // Read once: process.platform is a getter, and osName runs twice per create+unlink.
 const isWindows = process.platform === 'win32';
@@ -28,4 +29,20 @@ export function generateName(prefix: string): string {
   if (stem === undefined) stems.set(prefix, (stem = `${prefix}${process.pid.toString(36)}_${tag}_`));
   counter = (counter + 1) & 0xffffff;
   return stem + counter;
+}
+
+/**
+ * Makes an object with `make(name)`: under `name` if one was given (already
+ * validated), else under a generated name, taking the next one while the
+ * system answers EEXIST (a name left by an earlier process with this pid).
+ */
+export function createUnderName<T>(name: string | undefined, prefix: string, make: (name: string) => T): T {
+  if (name !== undefined) return make(name);
+  for (;;) {
+    try {
+      return make(generateName(prefix));
+    } catch (err) {
+      if (!isSystemError(err, 'EEXIST')) throw err;
+    }
+  }
 }

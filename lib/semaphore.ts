@@ -1,7 +1,7 @@
 import { native } from './binding';
-import { AbortError, closedError, isSystemError } from './errors';
+import { AbortError, closedError } from './errors';
 import { ExitUnlinkKind, unlinkNow, unlinkOnExit } from './exit-unlink';
-import { generateName, osName } from './names';
+import { createUnderName, osName } from './names';
 import { pendingWait } from './pending-wait';
 import {
   SEM_NAME_MAX_BYTES,
@@ -109,21 +109,8 @@ export class Semaphore implements Disposable {
     const value = opts.value === undefined ? 1 : validateInteger(opts.value, 'options.value', 0, SEM_VALUE_MAX);
     const mode = validateMode(opts.mode);
     const atExit = validateBoolean(opts.unlinkOnExit, 'options.unlinkOnExit');
-    let sem: Semaphore;
-    if (opts.name !== undefined) {
-      const name = validateName(opts.name, 'options.name', SEM_NAME_MAX_BYTES);
-      sem = new Semaphore(name, native.semCreate(osName(name), value, mode));
-    } else {
-      for (;;) {
-        const name = generateName('sem_');
-        try {
-          sem = new Semaphore(name, native.semCreate(osName(name), value, mode));
-          break;
-        } catch (err) {
-          if (!isSystemError(err, 'EEXIST')) throw err;
-        }
-      }
-    }
+    const given = opts.name === undefined ? undefined : validateName(opts.name, 'options.name', SEM_NAME_MAX_BYTES);
+    const sem = createUnderName(given, 'sem_', (name) => new Semaphore(name, native.semCreate(osName(name), value, mode)));
     if (atExit) unlinkOnExit(ExitUnlinkKind.Semaphore, osName(sem.name));
     return sem;
   }

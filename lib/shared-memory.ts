@@ -1,7 +1,7 @@
 import { native } from './binding';
-import { closedError, isSystemError } from './errors';
+import { closedError } from './errors';
 import { ExitUnlinkKind, unlinkNow, unlinkOnExit } from './exit-unlink';
-import { generateName, osName } from './names';
+import { createUnderName, osName } from './names';
 import { SIZE_MAX, validateBoolean, validateInteger, validateMode, validateName, validateOptions } from './validators';
 
 let handleOf: (shm: SharedMemory) => unknown;
@@ -150,21 +150,8 @@ export class SharedMemory implements Disposable {
     const size = validateInteger(opts.size, 'options.size', 1, SIZE_MAX);
     const mode = validateMode(opts.mode);
     const atExit = validateBoolean(opts.unlinkOnExit, 'options.unlinkOnExit');
-    let shm: SharedMemory;
-    if (opts.name !== undefined) {
-      const name = validateName(opts.name, 'options.name');
-      shm = new SharedMemory(name, native.shmCreate(osName(name), size, mode));
-    } else {
-      for (;;) {
-        const name = generateName('shm_');
-        try {
-          shm = new SharedMemory(name, native.shmCreate(osName(name), size, mode));
-          break;
-        } catch (err) {
-          if (!isSystemError(err, 'EEXIST')) throw err;
-        }
-      }
-    }
+    const given = opts.name === undefined ? undefined : validateName(opts.name, 'options.name');
+    const shm = createUnderName(given, 'shm_', (name) => new SharedMemory(name, native.shmCreate(osName(name), size, mode)));
     if (atExit) unlinkOnExit(ExitUnlinkKind.Segment, osName(shm.name));
     return shm;
   }
