@@ -7,6 +7,7 @@
       'src-native/shm_binding.cc',
       'src-native/sem_binding.cc',
       'src-native/async_wait.cc',
+      'src-native/completion.cc',
       'src-native/mutex_binding.cc',
       'src-native/mutex_core.cc',
       'src-native/exit_unlink.cc',

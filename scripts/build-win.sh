@@ -17,15 +17,15 @@ trap 'rm -rf "$work"' EXIT
 headers="$work/package"
 "$dlltool" -d "$headers/def/node_api.def" -l "$work/libnode.a" -D node.exe
 
-# The same sources as binding.gyp's OS=="win" branch.
-sources=(addon errors shm_binding sem_binding async_wait mutex_binding mutex_core exit_unlink
-         shm_win32 sem_win32 futex_win32 owner_win32 ring_waits_other)
+# The sources binding.gyp lists for Windows.
+mapfile -t sources < <(scripts/gyp-sources.py win)
 objs=()
-for s in "${sources[@]}"; do
-  "$cxx" -std=c++17 -O2 -c "src-native/$s.cc" -o "$work/$s.o" \
+for src in "${sources[@]}"; do
+  obj="$work/$(basename "$src" .cc).o"
+  "$cxx" -std=c++17 -O2 -c "$src" -o "$obj" \
     -I"$headers/include" -Inode_modules/node-addon-api \
     -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DBUILDING_NODE_EXTENSION -D_WIN32_WINNT=0x0A00
-  objs+=("$work/$s.o")
+  objs+=("$obj")
 done
 mkdir -p prebuilds/win32-x64
 "$cxx" -shared -static -static-libgcc -static-libstdc++ -s -o prebuilds/win32-x64/shmem.node "${objs[@]}" -L"$work" -lnode

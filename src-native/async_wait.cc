@@ -272,9 +272,9 @@ void AsyncWait::OnResult(Napi::Env env) {
     return;
   }
   if (auto service = service_.lock()) service->Forget(env, this);
-  Napi::Function cb = callback_.Value();
-  Deliver(env, cb);
+  bool received = CallCompletion(env, callback_, Result(), nullptr);
   callback_.Reset();
+  if (!received) Undo();  // the environment is stopping: nobody receives it
 }
 
 // cancelWait(request): true if the wait (of any kind) had not been settled,

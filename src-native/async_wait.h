@@ -24,6 +24,8 @@
 #include <memory>
 #include <mutex>
 
+#include "completion.h"
+
 namespace shmem {
 
 class WaitService;
@@ -32,8 +34,8 @@ class AsyncWait : public std::enable_shared_from_this<AsyncWait> {
  public:
   virtual ~AsyncWait() = default;
 
-  // Queues the wait for a pool thread; `callback` receives the result through
-  // Deliver(). Returns the request handle that JS passes to Cancel().
+  // Queues the wait for a pool thread; `callback` receives Result().
+  // Returns the request handle that JS passes to Cancel().
   static Napi::Value Start(Napi::Env env, std::shared_ptr<AsyncWait> wait, Napi::Function callback);
 
   // From the JS thread: true if the result had not been delivered (and now
@@ -51,8 +53,9 @@ class AsyncWait : public std::enable_shared_from_this<AsyncWait> {
   // Called from either thread, at most once, only after Run() returned, and
   // while this object (and so whatever it holds, e.g. the mapping) lives.
   virtual void Undo() {}
-  // On the JS thread: call `callback` with the result.
-  virtual void Deliver(Napi::Env env, Napi::Function callback) = 0;
+  // On the JS thread: what the callback receives. If it cannot be received
+  // (the environment is stopping), Undo() follows.
+  virtual Completion Result() const = 0;
 
   bool cancelled() const { return cancel_.load(std::memory_order_relaxed) != 0; }
   const std::atomic<int>* cancel_flag() const { return &cancel_; }

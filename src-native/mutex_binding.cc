@@ -105,12 +105,20 @@ class LockWait : public AsyncWait {
       MutexUnlock(words_, tid_);  // taken for nobody: release it
     outcome_.result = LockResult::kCancelled;
   }
-  void Deliver(Napi::Env env, Napi::Function cb) override {
-    try {
-      Napi::Value v = LockResultValue(env, outcome_, "mutex_lock");
-      cb.Call({env.Null(), v});
-    } catch (const Napi::Error& e) {
-      cb.Call({e.Value()});
+  Completion Result() const override {
+    switch (outcome_.result) {
+      case LockResult::kAcquired:
+        return Completion::Number(0);
+      case LockResult::kAcquiredOwnerDied:
+        return Completion::Number(1);
+      case LockResult::kTimedOut:
+      case LockResult::kCancelled:
+        return Completion::Number(2);
+      case LockResult::kDeadlock:
+        return Completion::Error(SysResult::Fail(-EDEADLK, "mutex_lock"));
+      case LockResult::kError:
+      default:
+        return Completion::Error(SysResult::Fail(outcome_.error, "mutex_lock"));
     }
   }
 
@@ -207,12 +215,8 @@ class WordWait : public AsyncWait {
       }
     }
   }
-  void Deliver(Napi::Env env, Napi::Function cb) override {
-    if (error_ != 0) {
-      cb.Call({MakeSystemError(env, SysResult::Fail(error_, "futex_wait"), "")});
-    } else {
-      cb.Call({env.Null(), Napi::Number::New(env, code_)});
-    }
+  Completion Result() const override {
+    return error_ != 0 ? Completion::Error(SysResult::Fail(error_, "futex_wait")) : Completion::Number(code_);
   }
 
  private:

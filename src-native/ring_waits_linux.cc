@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "addon_data.h"
+#include "completion.h"
 #include "futex_ring_linux.h"
 #include "ring_waits.h"
 
@@ -69,10 +70,10 @@ class RingWaits {
     if (pending_.empty()) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
   }
 
+  // A completion for a stopping environment (a worker being terminated) is
+  // dropped inside CallCompletion: nothing here may throw.
   static void OnReadable(uv_poll_t* handle, int /*status*/, int /*events*/) {
     auto* self = static_cast<RingWaits*>(handle->data);
-    Napi::Env env = self->env_;
-    Napi::HandleScope scope(env);
     self->ring_.Drain([&](uint64_t id, int32_t res) {
       auto it = self->pending_.find(id);
       if (it == self->pending_.end()) return;  // cancelled: settled in JS already
@@ -80,21 +81,11 @@ class RingWaits {
       self->pending_.erase(it);
       self->Settled();
       // Woken, or the word changed after JS compared it (it was equal then): 'ok'.
-      // Cancelled by the linked timeout: 'timed-out'.
-      Napi::Value result;
-      if (res == 0 || res == -EAGAIN || res == -EINTR) {
-        result = Napi::Number::New(env, 0);
-      } else if (res == -ECANCELED || res == -ETIME) {
-        result = Napi::Number::New(env, 2);
-      } else {
-        result = Napi::Number::New(env, 0);  // an unexpected error is reported as a wake: callers re-check
-      }
-      try {
-        // MakeCallback: runs the microtasks (the promise's continuation) right after.
-        callback.MakeCallback(env.Global(), {env.Null(), result}, *self->context_);
-      } catch (const Napi::Error&) {
-        // Our own resolve/reject; nothing to report.
-      }
+      // Cancelled by the linked timeout: 'timed-out'. An unexpected error is
+      // reported as a wake: callers check the word again.
+      double code = (res == -ECANCELED || res == -ETIME) ? 2 : 0;
+      // napi_make_callback: runs the microtasks (the promise's continuation) right after.
+      CallCompletion(self->env_, callback, Completion::Number(code), *self->context_);
     });
   }
 

@@ -55,12 +55,8 @@ class SemWait : public AsyncWait {
     if (acquired_) SemPost(sem_->sem);  // taken for nobody: give it back
     acquired_ = false;
   }
-  void Deliver(Napi::Env env, Napi::Function cb) override {
-    if (!result_.ok()) {
-      cb.Call({MakeSystemError(env, result_, "")});
-    } else {
-      cb.Call({env.Null(), Napi::Boolean::New(env, acquired_)});
-    }
+  Completion Result() const override {
+    return result_.ok() ? Completion::Boolean(acquired_) : Completion::Error(result_);
   }
 
  private:

@@ -172,6 +172,15 @@ describe('workers ended with handles open or waits pending (hosted in a child pr
     expect(report.count).toBeGreaterThanOrEqual(1000);
   });
 
+  test.each(['sem', 'lock', 'waitAsync'])(
+    'terminate() while a %s wait completes (40 rounds): the completion is dropped, the process lives',
+    async (kind) => {
+      const report = await host(`terminate-completing-${kind}`);
+      expect(report).toMatchObject({ rounds: 40 });
+      if (kind === 'sem') expect(report.left + report.settled).toBeLessThanOrEqual(40);
+    },
+  );
+
   test('workers that call process.exit() with a wait() pending and a segment open (10 rounds)', async () => {
     expect(await host('exit-pending')).toMatchObject({ rounds: 10 });
   });

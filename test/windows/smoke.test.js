@@ -460,6 +460,24 @@ test('async waits settle without blocking the event loop: Semaphore.wait, Mutex.
   shm.close();
 });
 
+// A worker terminated at about the moment its pending wait completes: the
+// completion must be dropped (and what it took given back), never end the
+// process. The jest suite's fixture runs in a child, which must exit 0.
+for (const kind of ['sem', 'lock', 'waitAsync']) {
+  test(`terminate() while a ${kind} wait completes (40 rounds): the process lives`, { timeout: 300000 }, async () => {
+    const host = fork(require.resolve('../fixtures/worker-host.js'), [`terminate-completing-${kind}`, unique(), unique()]);
+    running.add(host);
+    const reports = [];
+    host.on('message', (m) => reports.push(m));
+    const code = await new Promise((r) => host.on('exit', (c, signal) => r(signal || c)));
+    running.delete(host);
+    assert.strictEqual(code, 0);
+    assert.strictEqual(reports.length, 1);
+    assert.strictEqual(reports[0].ok, true, reports[0].error);
+    assert.strictEqual(reports[0].rounds, 40);
+  });
+}
+
 test('import() of the package gives the same classes as require()', async () => {
   const esm = await import('../../dist/index.mjs');
   const cjs = require('../..');
