@@ -20,7 +20,8 @@ export interface NativeBinding {
   semWaitSync(handle: unknown, timeoutMs: number): boolean;
   semWaitAsync(handle: unknown, timeoutMs: number, callback: (err: Error | null, acquired?: boolean) => void): unknown;
   semClose(handle: unknown): void;
-  threadIdentity(): [tid: number, tag: number];
+  /** The calling thread's id and tag, and its process's domain (src-native/owner.h). */
+  threadIdentity(): [tid: number, tag: number, domain: number];
   /** 0 acquired, 1 acquired from a dead holder, 2 timed out / held */
   mutexLock(shm: unknown, offset: number, tid: number, tag: number, timeoutMs: number): 0 | 1 | 2;
   mutexTryLock(shm: unknown, offset: number, tid: number, tag: number): 0 | 1 | 2;

@@ -17,22 +17,39 @@ export interface MutexLockOptions {
 
 // Layout (see src-native/mutex_core.h): four int32 words.
 const LOCK = 0; // 0 = free, else the holder's thread id | flags
-const TAG = 1; // the holder's tag (start time of its thread), 0 while it is being set or cleared
+const TAG = 1; // the holder's tag (a moment its thread existed), 0 while it is being set or cleared
 const MAGIC_INDEX = 2; // written by create, checked by attach
+const DOMAIN = 3; // the pid namespace of everyone who uses it, or MIXED
+const MIXED = -1; // used from two domains (or one unknown): no holder is ever proven dead
 const MAGIC = 0x5854554d; // 'MUTX'
 const WAITERS = 0x40000000; // someone sleeps on the lock word
 const TID_MASK = 0x1fffffff;
 // How often a failing tryLock() may ask the kernel whether the holder lives.
 const PROBE_INTERVAL_MS = 5;
 
-// This thread's identity: its thread id, and a tag from its start time so
-// that a reused thread id is never taken for the dead holder. Module state is
-// per thread (each worker loads its own copy); set before the first Mutex
-// exists, so the fast paths read plain variables.
+// This thread's identity: its thread id, and a tag (a moment at which it
+// existed) so that a reused thread id is never taken for the dead holder; and
+// the domain in which such ids mean something (the pid namespace). Module
+// state is per thread (each worker loads its own copy); set before the first
+// Mutex exists, so the fast paths read plain variables.
 let MY_TID = 0;
 let MY_TAG = 0;
+let MY_DOMAIN = 0;
 function initIdentity(): void {
-  if (MY_TID === 0) [MY_TID, MY_TAG] = native.threadIdentity();
+  if (MY_TID === 0) [MY_TID, MY_TAG, MY_DOMAIN] = native.threadIdentity();
+}
+
+// Records that a process of this domain uses the mutex. Holders are proven
+// dead only while every user shares one domain: a thread id from another pid
+// namespace names another thread, or none, here. Once two have met, it stays
+// MIXED (until Mutex.create initialises the bytes again).
+function joinDomain(words: Int32Array): void {
+  if (MY_DOMAIN <= 0) {
+    Atomics.store(words, DOMAIN, MIXED);
+    return;
+  }
+  const prev = Atomics.compareExchange(words, DOMAIN, 0, MY_DOMAIN);
+  if (prev !== 0 && prev !== MY_DOMAIN) Atomics.store(words, DOMAIN, MIXED);
 }
 
 function validatePlace(shm: unknown, offset: unknown): SharedMemory {
@@ -107,7 +124,7 @@ export class Mutex {
     const m = new Mutex(shm, offset);
     Atomics.store(m.#words, LOCK, 0);
     Atomics.store(m.#words, TAG, 0);
-    Atomics.store(m.#words, 3, 0);
+    Atomics.store(m.#words, DOMAIN, MY_DOMAIN > 0 ? MY_DOMAIN : MIXED);
     Atomics.store(m.#words, MAGIC_INDEX, MAGIC);
     return m;
   }
@@ -131,6 +148,7 @@ export class Mutex {
     if (Atomics.load(m.#words, MAGIC_INDEX) !== MAGIC) {
       throw invalidArgValue('offset', offset, `holds no Mutex in segment '${shm.name}' (create it with Mutex.create first)`);
     }
+    joinDomain(m.#words);
     return m;
   }
 

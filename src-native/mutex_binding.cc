@@ -58,12 +58,13 @@ Napi::Value LockResultValue(Napi::Env env, LockOutcome o, const char* syscall) {
   }
 }
 
-// threadIdentity(): [tid, tag] of the calling thread.
+// threadIdentity(): [tid, tag, domain] of the calling thread (owner.h).
 Napi::Value ThreadIdentityValue(const Napi::CallbackInfo& info) {
   ThreadIdentity id = CurrentThreadIdentity();
-  auto result = Napi::Array::New(info.Env(), 2);
+  auto result = Napi::Array::New(info.Env(), 3);
   result.Set(0u, Napi::Number::New(info.Env(), id.tid));
   result.Set(1u, Napi::Number::New(info.Env(), id.tag));
+  result.Set(2u, Napi::Number::New(info.Env(), IdentityDomain()));
   return result;
 }
 

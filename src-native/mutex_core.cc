@@ -24,29 +24,24 @@ inline bool Cas(int32_t* w, int32_t* expected, int32_t desired) {
 inline int32_t* Tag(int32_t* words) { return words + 1; }
 inline int32_t Holder(int32_t v) { return v & kTidMask; }
 
+inline int32_t* Domain(int32_t* words) { return words + 3; }
+
 // Takes a lock word `v` (observed held) over if its holder is provably dead.
 // `flags` are kept on the new word (kWaiters: others may sleep on it).
 bool TakeOverIfDead(int32_t* words, int32_t v, int32_t tid, int32_t tag, int32_t flags) {
   if (Holder(v) == tid) return false;
-  int32_t running_tag = 0;
-  switch (ProbeThread(Holder(v), &running_tag)) {
-    case ThreadState::kUnknown:
-      return false;
-    case ThreadState::kDead:
-      break;  // nobody runs under that id: whoever holds v is gone
-    case ThreadState::kRunning: {
-      // Freeze the word's history before reading the tag: while kProbe stays
-      // set, the lock cannot have passed to another holder and back.
-      if (!(v & kProbe)) {
-        int32_t probed = v | kProbe;
-        if (!Cas(words, &v, probed)) return false;
-        v = probed;
-      }
-      int32_t holder_tag = Load(Tag(words));
-      if (holder_tag == 0 || holder_tag == running_tag) return false;  // alive
-      break;  // the id was reused: the holder died
-    }
+  // The holder's thread id means something here only if everyone who uses
+  // this mutex numbers threads as we do (the same pid namespace).
+  int32_t domain = Load(Domain(words));
+  if (domain <= 0 || domain != IdentityDomain()) return false;
+  // Freeze the word's history before reading the tag: while kProbe stays
+  // set, the lock cannot have passed to another holder and back.
+  if (!(v & kProbe)) {
+    int32_t probed = v | kProbe;
+    if (!Cas(words, &v, probed)) return false;
+    v = probed;
   }
+  if (ProbeHolder(Holder(v), Load(Tag(words))) != HolderState::kDead) return false;
   Store(Tag(words), 0);  // the tag must never name anyone but the holder
   if (!Cas(words, &v, tid | flags)) return false;
   Store(Tag(words), tag);

@@ -5,26 +5,29 @@
 //   [0] lock    0 when free, else the holder's thread id | flags
 //               (kWaiters: someone sleeps on this word; kProbe: a waiter is
 //               checking whether the holder lives)
-//   [1] tag     the holder's tag (from its thread's start time), or 0: written
-//               by the holder right after it takes the lock, cleared before it
-//               lets go (and before a takeover), so it is never the tag of
-//               anyone but the current holder
+//   [1] tag     the holder's tag (owner.h), or 0: written by the holder right
+//               after it takes the lock, cleared before it lets go (and
+//               before a takeover), so it is never the tag of anyone but the
+//               current holder
 //   [2] magic   written by Mutex.create, checked by Mutex.attach
-//   [3] unused
+//   [3] domain  the domain (owner.h: the pid namespace on Linux) of every
+//               process that created or attached the mutex, or -1 once two
+//               domains have used it (or one that does not know its own):
+//               set by lib/mutex.ts at create and attach, never per lock
 // The JS side takes and releases a free lock with one 32-bit compare-and-swap
 // and a store each (no native call); this code runs only when a thread has to
 // wait, and to prove a holder dead. Waiters sleep on the lock word with a
 // futex, in slices; after a slice that ended with the lock still held they
-// check the holder:
-//   - no thread with that id, or a zombie: dead (no thread can hold a lock
-//     under an id that nobody has);
-//   - a live thread with that id: the waiter first sets kProbe, so that the
-//     word cannot pass to another holder and back unnoticed, then reads the
-//     tag; a tag that differs from the live thread's means the id was reused
-//     after the holder died. A tag of 0 (the holder is between its
-//     compare-and-swap and its tag store) counts as alive.
+// check the holder, only if the domain is their own:
+//   - the waiter sets kProbe, so that the word cannot pass to another holder
+//     and back unnoticed, then reads the tag and asks the OS (ProbeHolder):
+//     no thread with that id, or a zombie, or a thread that cannot be the
+//     one that wrote the tag (the id was reused after the holder died),
+//     proves it dead. A tag of 0 (the holder is between its compare-and-swap
+//     and its tag store) proves nothing about reuse.
 // A dead holder's lock is taken over, and the new owner learns that it must
-// repair the protected data (kAcquiredOwnerDied).
+// repair the protected data (kAcquiredOwnerDied). Everything else, including
+// "cannot tell", leaves the lock to its holder.
 #pragma once
 #include <atomic>
 #include <cstdint>

@@ -16,9 +16,11 @@ namespace shmem {
 ThreadIdentity CurrentThreadIdentity() {
   uint64_t tid = 0;
   pthread_threadid_np(nullptr, &tid);
-  return ThreadIdentity{static_cast<int32_t>(tid & 0x3fffffff) | 1, static_cast<int32_t>(getpid() & 0x7fffffff) | 1};
+  return ThreadIdentity{static_cast<int32_t>(tid & 0x1fffffff) | 1, static_cast<int32_t>(getpid() & 0x7fffffff) | 1};
 }
 
-ThreadState ProbeThread(int32_t, int32_t*) { return ThreadState::kUnknown; }
+int32_t IdentityDomain() { return 1; }
+
+HolderState ProbeHolder(int32_t, int32_t) { return HolderState::kUnknown; }
 
 }  // namespace shmem

@@ -47,14 +47,19 @@ ThreadIdentity CurrentThreadIdentity() {
   return id;
 }
 
-ThreadState ProbeThread(int32_t tid, int32_t* tag) {
+// Thread ids are unique across the machine: one domain.
+int32_t IdentityDomain() { return 1; }
+
+HolderState ProbeHolder(int32_t tid, int32_t tag) {
   HANDLE h = OpenThread(THREAD_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, static_cast<DWORD>(tid));
-  if (h == nullptr) return GetLastError() == ERROR_INVALID_PARAMETER ? ThreadState::kDead : ThreadState::kUnknown;
-  ThreadState state = ThreadState::kUnknown;
+  if (h == nullptr) return GetLastError() == ERROR_INVALID_PARAMETER ? HolderState::kDead : HolderState::kUnknown;
+  HolderState state = HolderState::kUnknown;
+  int32_t running = 0;
   if (WaitForSingleObject(h, 0) == WAIT_OBJECT_0) {
-    state = ThreadState::kDead;  // exited; only its object is left
-  } else if (CreationTag(h, tag)) {
-    state = ThreadState::kRunning;
+    state = HolderState::kDead;  // exited; only its object is left
+  } else if (CreationTag(h, &running)) {
+    // Created at another time than the holder: the id was reused.
+    state = tag == 0 || running == tag ? HolderState::kAlive : HolderState::kDead;
   }
   CloseHandle(h);
   return state;

@@ -42,9 +42,21 @@ export function semExists(name: string): boolean {
 
 const children = new Set<ChildProcess>();
 
+/**
+ * The program that runs fixture processes: this Node, or the command in
+ * SHMEM_TEST_NODE, such as the wrapper that scripts/test-emulated.sh makes to
+ * run them under CPU emulation (qemu-user), as Docker Desktop runs amd64
+ * images on Apple Silicon.
+ */
+export const CHILD_NODE = process.env.SHMEM_TEST_NODE || process.execPath;
+
 /** Forks test/fixtures/<file> with IPC. Killed by killChildren() if still running. */
 export function forkFixture(file: string, args: string[] = [], options: ForkOptions = {}): ChildProcess {
-  const child = fork(path.join(FIXTURES, file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...options });
+  const child = fork(path.join(FIXTURES, file), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execPath: CHILD_NODE,
+    ...options,
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

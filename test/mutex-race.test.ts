@@ -38,8 +38,8 @@ function setup() {
   return { shm, view };
 }
 
-function raceArgs(shm: SharedMemory, iterations: number, mode: string, threads = 0) {
-  return { name: shm.name, offset: 0, counterIndex: COUNTER, iterations, mode, threads };
+function raceArgs(shm: SharedMemory, iterations: number, mode: string, threads = 0, extra: object = {}) {
+  return { name: shm.name, offset: 0, counterIndex: COUNTER, iterations, mode, threads, ...extra };
 }
 
 function processRacer(args: object): Promise<RaceResult> {
@@ -100,6 +100,16 @@ describe('Mutex races', () => {
     const { shm, view } = setup();
     const n = 100000;
     await race(view, [processRacer(raceArgs(shm, n, 'sync')), processRacer(raceArgs(shm, n, 'sync'))], 2 * n);
+  });
+
+  // Each holder now and then keeps the lock for 30 ms, three sleep slices of
+  // the waiter, who then asks whether the holder is dead: it is not, and it
+  // must keep its lock (under CPU emulation a wrong answer here once broke
+  // mutual exclusion within seconds).
+  test('2 processes that now and then hold the lock for 30 ms: nobody is robbed, exact count', async () => {
+    const { shm, view } = setup();
+    const args = raceArgs(shm, 4000, 'sync', 0, { holdEvery: 400, holdMs: 30 });
+    await race(view, [processRacer(args), processRacer(args)], 8000);
   });
 
   test('4 processes, lockSync / tryLock / lock() mixed, exact count', async () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { Mutex, SharedMemory } from '..';
-import { cleanupNames, FIXTURES, forkFixture, killChildren, onceExit, PACKAGE_ROOT, uniqueName } from './helpers';
+import { CHILD_NODE, cleanupNames, FIXTURES, forkFixture, killChildren, onceExit, PACKAGE_ROOT, uniqueName } from './helpers';
 import { command, pollUntil, procState, sleep, startAgent } from './mutex-util';
 
 const opened: SharedMemory[] = [];
@@ -162,7 +162,7 @@ describe('a holder that exits by itself', () => {
     const PID = 8;
     // `sleep` becomes the holder's parent and never reaps it.
     const script = `"$0" "$1" "$2" 0 ${PID} & exec sleep 60`;
-    const sh = spawn('sh', ['-c', script, process.execPath, path.join(FIXTURES, 'mutex-zombie-holder.js'), shm.name], { stdio: 'ignore' });
+    const sh = spawn('sh', ['-c', script, CHILD_NODE, path.join(FIXTURES, 'mutex-zombie-holder.js'), shm.name], { stdio: 'ignore' });
     extra.push(sh);
     expect(await pollUntil(() => Atomics.load(view, PID) !== 0, 1000)).toBe(true);
     const pid = Atomics.load(view, PID);
@@ -326,6 +326,9 @@ describe('SIGKILL at random moments in a long race', () => {
     };
     // Keep killing and re-forking, until enough kills and progress.
     for (let round = 0; round < 40 && slot < SLOTS - 8; round++) {
+      // Racers are at work (under CPU emulation a new one takes a second to start).
+      const progress = sumDone();
+      await pollUntil(() => sumDone() > progress, 2000, 5);
       await sleep(40 + Math.floor(Math.random() * 80));
       let victim: ChildProcess | undefined;
       if (round % 2 === 0) {
