@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Builds the prebuild (prebuildify --napi), packs the package, installs the
-# tarball into an empty project with no compiler, make or python in PATH, and
-# checks that shmem loads the prebuild and works.
+# Builds the prebuilds (npm run prebuilds), packs the package (which must hold
+# linux-x64, linux-arm64 and win32-x64), installs the tarball into an empty
+# project with no compiler, make or python in PATH, and checks that shmem
+# loads the x64 prebuild and works (scripts/test-arm64.sh does it for arm64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 npm run prebuilds
 tarball=$(npm pack --silent | tail -n 1)
-case "$(tar tzf "$tarball")" in *package/prebuilds/linux-x64/*) ;; *) echo "no linux-x64 prebuild in $tarball"; exit 1 ;; esac
+contents=$(tar tzf "$tarball")
+for p in linux-x64/shmem.glibc.node linux-arm64/shmem.glibc.node win32-x64/shmem.node; do
+  case "$contents" in *"package/prebuilds/$p"*) ;; *) echo "no prebuilds/$p in $tarball"; exit 1 ;; esac
+done
 
 consumer=$(mktemp -d)
 trap 'rm -rf "$consumer" "$root/$tarball"' EXIT

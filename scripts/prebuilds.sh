@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# `npm run prebuilds`: prebuilds/linux-x64 (prebuildify --napi) and, where
-# mingw-w64 is installed, prebuilds/win32-x64 (scripts/build-win.sh).
+# `npm run prebuilds`: prebuilds/linux-x64 (prebuildify --napi) and, where the
+# cross compilers are installed, prebuilds/linux-arm64 (g++-aarch64-linux-gnu:
+# scripts/build-arm64.sh) and prebuilds/win32-x64 (mingw-w64: scripts/build-win.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prebuildify --napi --strip --tag-libc
+if command -v aarch64-linux-gnu-g++ >/dev/null; then
+  scripts/build-arm64.sh
+else
+  echo "prebuilds: linux-arm64 skipped (no cross compiler: apt-get install g++-aarch64-linux-gnu)"
+fi
 if command -v x86_64-w64-mingw32-g++-posix >/dev/null; then
   scripts/build-win.sh
 else
