@@ -22,7 +22,8 @@
                                  'src-native/futex_win32.cc', 'src-native/owner_win32.cc']},
                     {'sources': ['src-native/shm_posix.cc', 'src-native/sem_posix.cc']}],
       ['OS=="linux"', {'sources': ['src-native/futex_linux.cc', 'src-native/owner_linux.cc',
-                                   'src-native/futex_ring_linux.cc', 'src-native/ring_waits_linux.cc']},
+                                   'src-native/futex_ring_linux.cc', 'src-native/ring_waits_linux.cc',
+                                   'src-native/unused_linux.cc', 'src-native/unused_binding.cc']},
                       {'sources': ['src-native/ring_waits_other.cc']}],
       ['OS=="mac"', {'sources': ['src-native/futex_darwin.cc', 'src-native/owner_darwin.cc']}],
       # Older glibc keeps shm_* in librt and sem_* in libpthread.

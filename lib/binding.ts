@@ -22,6 +22,17 @@ export interface NativeBinding {
   semClose(handle: unknown): void;
   /** The calling thread's id and tag, and its process's domain (src-native/owner.h). */
   threadIdentity(): [tid: number, tag: number, domain: number];
+  /** Linux only (shmem prune): removes the file if the kernel proves nobody has it open or mapped. */
+  unlinkIfUnused?(
+    path: string,
+    major: number,
+    minor: number,
+    ino: number,
+    dryRun: boolean,
+    leaseOptional: boolean,
+  ): 'removed' | 'in-use' | 'changed';
+  /** Linux only: whether a write lease also sees files open only for reading. */
+  leasesSeeReaders?(dir: string): boolean;
   /** 0 acquired, 1 acquired from a dead holder, 2 timed out / held */
   mutexLock(shm: unknown, offset: number, tid: number, tag: number, timeoutMs: number): 0 | 1 | 2;
   mutexTryLock(shm: unknown, offset: number, tid: number, tag: number): 0 | 1 | 2;

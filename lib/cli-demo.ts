@@ -14,8 +14,9 @@ Options:
   --iterations K     increments per process (default 1000000)
   -h, --help         show this help
 
-Exit codes: 0 done; 1 a race failed; 2 usage error; 130 / 143 interrupted by
-SIGINT / SIGTERM (everything is removed).`;
+Exit codes: 0 done; 1 a race failed; 2 usage error; 129 / 130 / 131 / 143
+interrupted by SIGHUP (terminal closed) / SIGINT / SIGQUIT / SIGTERM
+(everything is removed).`;
 
 export const command: Command = {
   usage: help.split('\n')[0],

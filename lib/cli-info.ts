@@ -1,7 +1,8 @@
 // `shmem info NAME...`: one segment's or semaphore's size, mode, owner and times.
 import { Command, complain, EXIT, parseOptions, print, UsageError } from './cli-command';
 import { formatAge, jsonArray, shown, symbolicMode } from './cli-format';
-import { kindsFrom, lookup, nameProblem, ObjectInfo, SHM_DIR } from './cli-objects';
+import { addUsers, keyOf, kindsFrom, lookup, nameProblem, ObjectInfo, SHM_DIR } from './cli-objects';
+import { commandLine, ProcessUse, Usage } from './cli-users';
 
 const help = `Usage: shmem info [--segment | --semaphore] [--json] NAME...
 
@@ -10,15 +11,19 @@ Shows the size, mode, owner and times of the segment or semaphore NAME. Without
 shown: a segment and a semaphore may share a name.
 
 On Linux the object's file in ${SHM_DIR} is stat'ed, never opened (a semaphore
-is the file sem.NAME). On macOS and Windows the object is opened and closed
-again: a segment's size is all the system tells (macOS rounds it up to a
-page), and a semaphore is only shown to exist.
+is the file sem.NAME), and the processes that have it mapped or open are
+listed with their command lines (found in /proc/PID/maps and /proc/PID/fd by
+the file's inode; processes this user may not inspect, other users' unless
+run as root, are counted apart: they may use it too). On macOS and Windows
+the object is opened and closed again: a segment's size is all the system
+tells (macOS rounds it up to a page), and a semaphore is only shown to exist.
 
 Options:
   --segment     look up segments only
   --semaphore   look up semaphores only
   --json        print one JSON array (also for one NAME) of objects shaped as
-                those of 'shmem ls --json'; what the system does not tell is null
+                those of 'shmem ls --json', with processes (pid, command,
+                mapped, open); what the system does not tell is null
   -h, --help    show this help
 
 Exit codes: 0 every NAME was found; 1 a NAME was not found (stderr: 'shmem: no
@@ -34,7 +39,36 @@ function when(iso: string | null, now: number): string {
   return iso === null ? '-' : `${iso} (${formatAge((now - Date.parse(iso)) / 1000)} ago)`;
 }
 
-function describe(o: ObjectInfo, now: number): string {
+type Described = ObjectInfo & { processes?: Array<ProcessUse & { command: string | null }> };
+
+/** The processes that use `o` (Linux), with their command lines. */
+function processesOf(o: ObjectInfo, usage: Usage | null): Described['processes'] {
+  const key = keyOf(o);
+  if (usage === null || key === null) return undefined;
+  return (usage.users.get(key) ?? []).map((u) => ({ ...u, command: commandLine(u.pid) }));
+}
+
+function usedBy(o: Described, usage: Usage): string[] {
+  const lines: string[] = [];
+  const procs = o.processes ?? [];
+  const width = Math.max(0, ...procs.map((p) => String(p.pid).length));
+  procs.forEach((p, i) => {
+    const how = [p.mapped ? 'mapped' : '', p.open ? 'open' : ''].filter(Boolean).join(', ');
+    let cmd = p.command === null ? '(gone)' : shown(p.command).replace(/^"(.*)"$/s, '$1');
+    if (cmd.length > 120) cmd = `${cmd.slice(0, 119)}…`;
+    lines.push(`  ${(i === 0 ? 'used by' : '').padEnd(10)} ${String(p.pid).padStart(width)}  ${cmd}  (${how})`);
+  });
+  if (procs.length === 0) lines.push(`  ${'used by'.padEnd(10)} no process${usage.unknown.length > 0 || usage.hidden ? ' that could be inspected' : ''}`);
+  if (usage.unknown.length > 0) {
+    const n = usage.unknown.length;
+    const hint = process.getuid?.() === 0 ? '' : '; run as root to see every process';
+    lines.push(`  ${''.padEnd(10)} and maybe ${n === 1 ? '1 process' : `${n} processes`} that could not be inspected (pid ${usage.unknown.slice(0, 5).join(', ')}${n > 5 ? ', ...' : ''}${hint})`);
+  }
+  if (usage.hidden) lines.push(`  ${''.padEnd(10)} and maybe processes this user cannot see (${usage.hidden})`);
+  return lines;
+}
+
+function describe(o: Described, now: number, usage: Usage | null): string {
   const lines = [`${o.kind} ${shown(o.name)}`];
   const field = (label: string, value: string) => lines.push(`  ${label.padEnd(10)} ${value}`);
   if (o.path !== null) field('path', o.path);
@@ -52,6 +86,7 @@ function describe(o: ObjectInfo, now: number): string {
     field('changed', when(o.ctime, now));
     field('accessed', when(o.atime, now));
   }
+  if (usage !== null && o.processes !== undefined) lines.push(...usedBy(o, usage));
   return lines.join('\n');
 }
 
@@ -106,8 +141,16 @@ export const command: Command = {
         code = EXIT.FAILURE;
       }
     }
+    let usage: Usage | null = null;
+    try {
+      usage = addUsers(found);
+    } catch (err) {
+      complain(`cannot tell which processes use ${found.length === 1 ? 'it' : 'them'}: ${(err as Error).message}`);
+      code = EXIT.FAILURE;
+    }
+    const described: Described[] = found.map((o) => ({ ...o, processes: processesOf(o, usage) }));
     const now = Date.now();
-    await print(values.json ? jsonArray(found) : found.map((o) => describe(o, now)).join('\n\n'));
+    await print(values.json ? jsonArray(described) : described.map((o) => describe(o, now, usage)).join('\n\n'));
     return code;
   },
 };

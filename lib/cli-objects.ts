@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 
 import { UsageError } from './cli-command';
+import { octalMode } from './cli-format';
 import { groupName, userName } from './cli-owners';
+import { objectKey, scanUsers, Usage } from './cli-users';
 import { isSystemError } from './errors';
 import { NAME_MAX_BYTES, SEM_NAME_MAX_BYTES, validateName } from './validators';
 
@@ -48,6 +50,19 @@ export interface ObjectInfo {
   atime: string | null;
   /** Null where the file system records no birth time. */
   birthtime: string | null;
+  /** The file's device ("major:minor") and inode number: how processes' maps name it. */
+  dev: string | null;
+  ino: number | null;
+  /**
+   * The processes that map it or hold it open (Linux: from /proc), sorted;
+   * null where that is not known. See `unknownProcesses`.
+   */
+  pids: number[] | null;
+  /**
+   * How many processes could not be inspected (another user's, without
+   * root): they may use it too. Null where processes are not scanned.
+   */
+  unknownProcesses: number | null;
 }
 
 /** The kinds that --segment / --semaphore ask for (both when neither is given). */
@@ -83,7 +98,7 @@ export function nameProblem(kind: Kind, name: string): string | undefined {
   }
 }
 
-function fileType(st: fs.Stats): string {
+function fileType(st: fs.BigIntStats): string {
   if (st.isDirectory()) return 'directory';
   if (st.isSymbolicLink()) return 'symlink';
   if (st.isFIFO()) return 'fifo';
@@ -93,28 +108,55 @@ function fileType(st: fs.Stats): string {
   return 'unknown';
 }
 
-function describe(file: string, st: fs.Stats, now: number): ObjectInfo {
+function describe(file: string, st: fs.BigIntStats, now: number): ObjectInfo {
   const regular = st.isFile();
   const { kind, name } = regular ? classify(file) : { kind: 'other' as const, name: file };
-  const born = st.birthtimeMs > 0 ? st.birthtimeMs : st.mtimeMs;
+  const born = st.birthtimeMs > 0n ? st.birthtimeMs : st.mtimeMs;
+  const key = objectKey(st.dev, st.ino);
   return {
     kind,
     name,
     ...(regular ? {} : { type: fileType(st) }),
     path: `${SHM_DIR}/${file}`,
-    size: st.size,
-    allocated: st.blocks * 512,
-    mode: (st.mode & 0o7777).toString(8).padStart(4, '0'),
-    uid: st.uid,
-    user: userName(st.uid),
-    gid: st.gid,
-    group: groupName(st.gid),
-    age: Math.max(0, Math.floor((now - born) / 1000)),
+    size: Number(st.size),
+    allocated: Number(st.blocks) * 512,
+    mode: octalMode(Number(st.mode)),
+    uid: Number(st.uid),
+    user: userName(Number(st.uid)),
+    gid: Number(st.gid),
+    group: groupName(Number(st.gid)),
+    age: Math.max(0, Math.floor((now - Number(born)) / 1000)),
     mtime: st.mtime.toISOString(),
     ctime: st.ctime.toISOString(),
     atime: st.atime.toISOString(),
-    birthtime: st.birthtimeMs > 0 ? st.birthtime.toISOString() : null,
+    birthtime: st.birthtimeMs > 0n ? st.birthtime.toISOString() : null,
+    dev: key.slice(0, key.lastIndexOf(':')),
+    ino: Number(st.ino),
+    pids: null,
+    unknownProcesses: null,
   };
+}
+
+/** The key that scanUsers() knows the object by, or null off Linux. */
+export function keyOf(o: ObjectInfo): string | null {
+  return o.dev === null || o.ino === null ? null : `${o.dev}:${o.ino}`;
+}
+
+/**
+ * Fills in `pids` and `unknownProcesses` of the objects (Linux: a scan of
+ * /proc, cli-users.ts) and returns the scan, for callers that want more.
+ */
+export function addUsers(objects: ObjectInfo[]): Usage | null {
+  if (!IN_SHM_DIR) return null;
+  const keys = new Set(objects.map(keyOf).filter((k): k is string => k !== null));
+  const usage = scanUsers(keys);
+  for (const o of objects) {
+    const key = keyOf(o);
+    if (key === null) continue;
+    o.pids = (usage.users.get(key) ?? []).map((u) => u.pid);
+    o.unknownProcesses = usage.unknown.length;
+  }
+  return usage;
 }
 
 function byName(a: ObjectInfo, b: ObjectInfo): number {
@@ -133,7 +175,7 @@ export function listObjects(all: boolean): ObjectInfo[] {
   const out: ObjectInfo[] = [];
   // Buffers: a name that is not valid UTF-8 is still stat'ed by its real bytes.
   for (const raw of fs.readdirSync(SHM_DIR, { encoding: 'buffer' })) {
-    const st = fs.lstatSync(Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]), { throwIfNoEntry: false });
+    const st = fs.lstatSync(Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]), { bigint: true, throwIfNoEntry: false });
     if (!st) continue;
     const info = describe(raw.toString('utf8'), st, now);
     if (all || (info.kind !== 'other' && !info.name.startsWith('.'))) out.push(info);
@@ -144,7 +186,8 @@ export function listObjects(all: boolean): ObjectInfo[] {
 function unknownInfo(kind: Kind, name: string, size: number | null): ObjectInfo {
   return {
     kind, name, path: null, size, allocated: null, mode: null, uid: null, user: null, gid: null, group: null,
-    age: null, mtime: null, ctime: null, atime: null, birthtime: null,
+    age: null, mtime: null, ctime: null, atime: null, birthtime: null, dev: null, ino: null, pids: null,
+    unknownProcesses: null,
   };
 }
 
@@ -157,7 +200,7 @@ function unknownInfo(kind: Kind, name: string, size: number | null): ObjectInfo 
 export async function lookup(kind: Kind, name: string): Promise<ObjectInfo | null> {
   if (IN_SHM_DIR) {
     const file = shmPath(kind, name).slice(SHM_DIR.length + 1);
-    const st = fs.lstatSync(`${SHM_DIR}/${file}`, { throwIfNoEntry: false });
+    const st = fs.lstatSync(`${SHM_DIR}/${file}`, { bigint: true, throwIfNoEntry: false });
     return st ? describe(file, st, Date.now()) : null;
   }
   // Loaded here only: listing and stat'ing on Linux need no native addon.

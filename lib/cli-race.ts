@@ -25,7 +25,8 @@ Examples (the seed's two listings):
   shmem race --width 8 --iterations 1000 --sleep 5    # 2001
 
 Exit codes: 0 done; 1 the race failed (a child crashed); 2 usage error;
-130 / 143 interrupted by SIGINT / SIGTERM (everything is removed).`;
+129 / 130 / 131 / 143 interrupted by SIGHUP (terminal closed) / SIGINT /
+SIGQUIT / SIGTERM (everything is removed).`;
 
 function formatRate(opsPerSecond: number): string {
   if (opsPerSecond >= 1e6) return `${(opsPerSecond / 1e6).toFixed(2)} M/s`;

@@ -4,13 +4,16 @@
 // `shmem --help` and `shmem ls` (on Linux) work even without the native addon.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isatty } from 'node:tty';
 
 import { Command, complain, EXIT, print, UsageError } from './cli-command';
+import { interruptedCode } from './cli-interrupt';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   ls: { summary: 'List the shared-memory segments and semaphores on this machine (Linux)', load: () => import('./cli-ls') },
   info: { summary: 'Show the size, mode, owner and times of a segment or semaphore', load: () => import('./cli-info') },
   rm: { summary: 'Remove segments or semaphores by name', load: () => import('./cli-rm') },
+  prune: { summary: 'Remove the segments and semaphores that no process uses (Linux)', load: () => import('./cli-prune') },
   race: { summary: 'Processes attach to a shared segment by name and race to increment a counter', load: () => import('./cli-race') },
   demo: { summary: 'The race without a lock, with a Semaphore, a Mutex and Atomics, side by side', load: () => import('./cli-demo') },
 };
@@ -29,8 +32,9 @@ Options:
 
 Exit codes: 0 success; 1 failure (for example a name that does not exist);
 2 usage error (unknown command or option); 3 not supported on this platform
-('shmem ls' on macOS and Windows); 130 / 143 a race or demo interrupted by
-SIGINT / SIGTERM.`;
+('shmem ls' and 'shmem prune' on macOS and Windows); 128 + N a race or demo
+interrupted by signal N: 129 SIGHUP (terminal closed), 130 SIGINT (Ctrl-C),
+131 SIGQUIT, 143 SIGTERM.`;
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
@@ -74,15 +78,34 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// A reader that goes away (`shmem ls | head -1`) is not an error: the rest of
-// the output is dropped, and a running race still removes what it created.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-});
+// A reader that goes away (`shmem ls | head -1`), or a terminal that was
+// closed (EIO after SIGHUP), is not an error: the rest of the output is
+// dropped, and a running race still removes what it created.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+  });
+}
+
+// Node restores a terminal's settings at exit and, before v24 (nodejs/node#58200),
+// aborts when it cannot: after SIGHUP the terminal is gone (EIO). Letting go of
+// the descriptors that were a terminal makes Node skip them, so that a race
+// stopped by a closed terminal window still exits with 129.
+const onTerminal = [0, 1, 2].filter((fd) => isatty(fd));
+function releaseTerminal(): void {
+  for (const fd of onTerminal) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    if (code === interruptedCode('SIGHUP')) releaseTerminal();
   },
   (err: unknown) => {
     if (err instanceof UsageError) {

@@ -65,9 +65,10 @@ function run(): number {
 
 if (require('node:os').endianness() !== 'LE') throw new Error('shmem race: the 8-byte counter assumes a little-endian host');
 
-// Ctrl-C reaches the whole process group: leave it to the parent, which stops
-// the race and removes the names. The parent going away ends us too.
-process.on('SIGINT', () => {});
+// Ctrl-C, Ctrl-\ and a closed terminal reach the whole process group: leave
+// them to the parent, which stops the race and removes the names. The parent
+// going away ends us too.
+for (const sig of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) process.on(sig, () => {});
 process.on('disconnect', () => process.exit(0));
 process.once('message', (msg) => {
   if (msg !== 'go') return;

@@ -3,6 +3,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 
+import { isStopSignal } from './cli-interrupt';
 import { Mutex, SharedMemory, Semaphore } from './index';
 import { ChildOptions, COUNTER_OFFSET, LockKind, MUTEX_OFFSET, progressIndex, readCounter, segmentSize, Width } from './race-layout';
 
@@ -82,11 +83,11 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
         child.on('close', (code, signal) => {
           if (done) return;
           const err = new Error(`race child ${index} (pid ${child.pid}) exited with ${signal ?? `code ${code}`} before finishing`);
-          // SIGINT/SIGTERM to the whole process group: a child may die of it
-          // before this process has run its own handler (children ignore SIGINT,
+          // A stop signal to the whole process group: a child may die of it
+          // before this process has run its own handler (children ignore them,
           // but only once Node has booted them). Said so, the CLI reports an
           // interruption rather than a crash (cli-interrupt.ts).
-          if (signal === 'SIGINT' || signal === 'SIGTERM') Object.assign(err, { interruptedBy: signal });
+          if (isStopSignal(signal)) Object.assign(err, { interruptedBy: signal });
           fail(err);
         });
       }

@@ -10,6 +10,9 @@ void InitSem(Napi::Env env, Napi::Object exports);
 void InitMutex(Napi::Env env, Napi::Object exports);
 void InitAsyncWait(Napi::Env env, Napi::Object exports);
 void InitExitUnlink(Napi::Env env, Napi::Object exports);
+#ifdef __linux__
+void InitUnused(Napi::Env env, Napi::Object exports);
+#endif
 }  // namespace shmem
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -22,6 +25,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   shmem::InitMutex(env, exports);
   shmem::InitAsyncWait(env, exports);
   shmem::InitExitUnlink(env, exports);
+#ifdef __linux__
+  shmem::InitUnused(env, exports);
+#endif
   return exports;
 }
 

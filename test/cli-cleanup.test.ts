@@ -1,10 +1,11 @@
 // `shmem race` removes its segment and semaphore when it is interrupted
-// (Ctrl-C reaches the whole process group) and when a child crashes.
+// (Ctrl-C, a closed terminal and Ctrl-\ reach the whole process group) and
+// when a child crashes.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { onceExit, PACKAGE_ROOT } from './helpers';
+import { FIXTURES, onceExit, PACKAGE_ROOT } from './helpers';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 const running = new Set<ChildProcess>();
@@ -18,24 +19,33 @@ function listShm(): Set<string> {
   return new Set(fs.readdirSync('/dev/shm'));
 }
 
-/** Starts a long race in its own process group; resolves once both children are racing. */
-async function startRace(): Promise<{ cli: ChildProcess; stderr: () => string; children: number[]; names: string[] }> {
-  const cli = spawn(process.execPath, [CLI, 'race', '--iterations', '1000000', '--sleep', '5'], {
+/** Starts a long race (or demo) in its own process group; resolves once both children are racing. */
+async function startRace(
+  command: 'race' | 'demo' = 'race',
+): Promise<{ cli: ChildProcess; stderr: () => string; children: number[]; names: string[] }> {
+  const args = command === 'race' ? ['race', '--iterations', '1000000', '--sleep', '5'] : ['demo', '--iterations', '100000000'];
+  const cli = spawn(process.execPath, [CLI, ...args], {
     detached: true, // own process group, like a shell job
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(cli);
   let err = '';
   cli.stderr!.on('data', (d) => (err += d));
-  // Wait until the children exist and the race has made its names. Generated
-  // names carry the creating pid (base 36), which tells them from names that
-  // tests running in parallel make.
-  const tag = `_${cli.pid!.toString(36)}_`;
+  const { children, names } = await racing(cli.pid!, () => (cli.exitCode !== null ? `race ended early: ${err}` : undefined));
+  return { cli, stderr: () => err, children, names };
+}
+
+/** Waits until the race of the CLI process `pid` has both children and its two names. */
+async function racing(pid: number, failed: () => string | undefined): Promise<{ children: number[]; names: string[] }> {
+  // Generated names carry the creating pid (base 36), which tells them from
+  // names that tests running in parallel make.
+  const tag = `_${pid.toString(36)}_`;
   for (;;) {
-    const children = childPids(cli.pid!);
+    const children = childPids(pid);
     const names = [...listShm()].filter((n) => n.includes(tag));
-    if (children.length === 2 && names.length === 2) return { cli, stderr: () => err, children, names };
-    if (cli.exitCode !== null) throw new Error(`race ended early: ${err}`);
+    if (children.length === 2 && names.length === 2) return { children, names };
+    const why = failed();
+    if (why !== undefined) throw new Error(why);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -63,6 +73,58 @@ linux('shmem race cleans up', () => {
     const { code } = await onceExit(cli);
     expect(code).toBe(130);
     expect(stderr()).toMatch(/interrupted/);
+    const now = listShm();
+    for (const n of names) expect(now.has(n)).toBe(false);
+  });
+
+  test.each([
+    ['SIGHUP', 129],
+    ['SIGQUIT', 131],
+    ['SIGTERM', 143],
+  ] as const)('%s to the process group removes the segment and the semaphore (exit %i)', async (sig, expected) => {
+    const { cli, stderr, names } = await startRace();
+    process.kill(-cli.pid!, sig);
+    const { code } = await onceExit(cli);
+    expect(code).toBe(expected);
+    expect(stderr()).toMatch(/interrupted/);
+    const now = listShm();
+    for (const n of names) expect(now.has(n)).toBe(false);
+  });
+
+  test('shmem demo: SIGHUP to the process group removes its names too (129)', async () => {
+    const { cli, names } = await startRace('demo');
+    process.kill(-cli.pid!, 'SIGHUP');
+    expect((await onceExit(cli)).code).toBe(129);
+    const now = listShm();
+    for (const n of names) expect(now.has(n)).toBe(false);
+  });
+
+  test('the terminal is closed (a real pseudo-terminal, SIGHUP from the kernel): names removed, exit 129', async () => {
+    // Under a terminal the race draws its live line on stderr, which fails
+    // (EIO) once the terminal is gone: that must not stop the clean-up.
+    const helper = spawn('python3', [path.join(FIXTURES, 'pty-run.py'), process.execPath, CLI, 'race', '--iterations', '1000000', '--sleep', '5'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    running.add(helper);
+    const lines: string[] = [];
+    let buffered = '';
+    helper.stdout!.on('data', (d) => {
+      buffered += d;
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      lines.push(...parts);
+    });
+    const line = async (i: number) => {
+      while (lines.length <= i) {
+        if (helper.exitCode !== null) throw new Error('pty helper ended early');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return JSON.parse(lines[i]);
+    };
+    const { pid } = await line(0);
+    const { names } = await racing(pid, () => (helper.exitCode !== null ? 'pty helper ended early' : undefined));
+    helper.stdin!.write('close\n');
+    expect(await line(1)).toEqual({ code: 129, signal: null });
     const now = listShm();
     for (const n of names) expect(now.has(n)).toBe(false);
   });

@@ -66,7 +66,7 @@ linux('shmem info', () => {
       }),
     ]);
     const listed = (await shmemJson(['ls', '--json'])).json.find((e: { name: string }) => e.name === name);
-    expect(Object.keys(run.json[0])).toEqual(Object.keys(listed));
+    expect(Object.keys(run.json[0])).toEqual([...Object.keys(listed), 'processes']);
   });
 
   test('a semaphore is found without --semaphore (the file sem.NAME)', async () => {

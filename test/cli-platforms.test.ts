@@ -39,7 +39,8 @@ posix('shmem info and rm on macOS (no /dev/shm to stat)', () => {
     expect(run.json).toEqual([
       {
         kind: 'segment', name, path: null, size: 3000, allocated: null, mode: null, uid: null, user: null, gid: null,
-        group: null, age: null, mtime: null, ctime: null, atime: null, birthtime: null,
+        group: null, age: null, mtime: null, ctime: null, atime: null, birthtime: null, dev: null, ino: null,
+        pids: null, unknownProcesses: null,
       },
     ]);
     const text = await shmem(['info', name], { platform });
