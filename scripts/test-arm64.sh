@@ -27,6 +27,8 @@ prebuild=$root/prebuilds/linux-arm64/shmem.glibc.node
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# Readable by everyone: a test runs the CLI as the user nobody.
+chmod 755 "$dir"
 # A copy of the project whose build/Release is the arm64 prebuild's binary
 # (the suite also fakes other platforms, for which no prebuild would match).
 mkdir "$dir/project"
