@@ -108,10 +108,15 @@ function fileType(st: fs.BigIntStats): string {
   return 'unknown';
 }
 
+/** A time in ns as a Date rounded to the millisecond, as fs.statSync's (number) Stats make it. */
+function dateOf(ns: bigint): Date {
+  return new Date(Number(ns / 1_000_000n) + Math.round(Number(ns % 1_000_000n) / 1e6));
+}
+
 function describe(file: string, st: fs.BigIntStats, now: number): ObjectInfo {
   const regular = st.isFile();
   const { kind, name } = regular ? classify(file) : { kind: 'other' as const, name: file };
-  const born = st.birthtimeMs > 0n ? st.birthtimeMs : st.mtimeMs;
+  const born = st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs;
   const key = objectKey(st.dev, st.ino);
   return {
     kind,
@@ -125,11 +130,11 @@ function describe(file: string, st: fs.BigIntStats, now: number): ObjectInfo {
     user: userName(Number(st.uid)),
     gid: Number(st.gid),
     group: groupName(Number(st.gid)),
-    age: Math.max(0, Math.floor((now - Number(born)) / 1000)),
-    mtime: st.mtime.toISOString(),
-    ctime: st.ctime.toISOString(),
-    atime: st.atime.toISOString(),
-    birthtime: st.birthtimeMs > 0n ? st.birthtime.toISOString() : null,
+    age: Math.max(0, Math.floor((now - dateOf(born).getTime()) / 1000)),
+    mtime: dateOf(st.mtimeNs).toISOString(),
+    ctime: dateOf(st.ctimeNs).toISOString(),
+    atime: dateOf(st.atimeNs).toISOString(),
+    birthtime: st.birthtimeNs > 0n ? dateOf(st.birthtimeNs).toISOString() : null,
     dev: key.slice(0, key.lastIndexOf(':')),
     ino: Number(st.ino),
     pids: null,
