@@ -15,6 +15,7 @@ const ROWS = [
   require('./counter-mutex'),
   require('./mutex-uncontended'),
   require('./pingpong'),
+  require('./channel'),
 ];
 
 const USAGE = `usage: node bench/run.js [options]

@@ -73,6 +73,11 @@ function describe(o: Described, now: number, usage: Usage | null): string {
   const field = (label: string, value: string) => lines.push(`  ${label.padEnd(10)} ${value}`);
   if (o.path !== null) field('path', o.path);
   if (o.size !== null) field('size', `${o.size} bytes${o.allocated !== null ? ` (${o.allocated} allocated)` : ''}`);
+  if (o.channel) {
+    const c = o.channel;
+    field('capacity', `${c.capacity} bytes for messages`);
+    field('waiting', `${c.bytesWaiting} bytes of messages not yet received${c.ended ? ' (ended: no more sends)' : ''}`);
+  }
   if (o.mode !== null) field('mode', `${o.mode} (${symbolicMode(parseInt(o.mode, 8))})`);
   if (o.uid !== null) {
     const who = (id: number | null, name: string | null) => `${id}${name !== null ? ` (${name})` : ''}`;

@@ -7,9 +7,10 @@ const help = `Usage: shmem ls [--json] [--all]
 
 Lists the named shared-memory segments and semaphores on this machine, of
 every user, sorted by name: on Linux these are the files in ${SHM_DIR}
-(a semaphore is the file sem.NAME; everything else is a segment).
+(a semaphore is the file sem.NAME; everything else is a segment, shown as a
+channel if it holds one).
 
-Columns: KIND (segment or semaphore), SIZE in bytes (a semaphore is a 32-byte
+Columns: KIND (segment, channel or semaphore), SIZE in bytes (a semaphore is a 32-byte
 file), MODE (octal), UID and USER (the owner; '-' if /etc/passwd does not
 name it), AGE (since creation: 45s, 5m3s, 2h15m, 3d4h), PIDS and NAME. Names
 with spaces or control characters are printed as JSON strings. Nothing is
@@ -30,7 +31,8 @@ Options:
                (seconds), mtime, ctime, atime, birthtime (ISO 8601, UTC; null
                if unknown), dev ("major:minor"), ino, pids (the processes that
                map it or hold it open), unknownProcesses (how many could not
-               be inspected); with --all, kind "other" and a type
+               be inspected); for a channel, channel: { capacity,
+               bytesWaiting, ended }; with --all, kind "other" and a type
   -h, --help   show this help
 
 Exit codes: 0 listed; 1 ${SHM_DIR} could not be read; 2 usage error;

@@ -5,6 +5,7 @@
 // opening it through the library.
 import * as fs from 'node:fs';
 
+import { ChannelSummary, HEADER_BYTES, readChannelHeader } from './channel-layout';
 import { UsageError } from './cli-command';
 import { octalMode } from './cli-format';
 import { groupName, userName } from './cli-owners';
@@ -23,8 +24,14 @@ export const IN_SHM_DIR = process.platform === 'linux';
 
 /** One object, in the shape `ls --json` and `info --json` print. Null: not known on this platform. */
 export interface ObjectInfo {
-  /** 'other' only in `ls --all`: an entry of /dev/shm that is not a regular file. */
-  kind: Kind | 'other';
+  /**
+   * 'channel': a segment that holds a Channel (it is a segment for `rm`,
+   * `info --segment` and `prune`). 'other' only in `ls --all`: an entry of
+   * /dev/shm that is not a regular file.
+   */
+  kind: Kind | 'channel' | 'other';
+  /** For a channel: its capacity, the bytes waiting in it, and whether it has ended. */
+  channel?: ChannelSummary;
   /** The name to give SharedMemory.open / Semaphore.open (no `sem.` prefix). */
   name: string;
   /** For kind 'other': 'directory', 'symlink', 'fifo', 'socket', 'block device', 'character device'. */
@@ -166,8 +173,36 @@ export function addUsers(objects: ObjectInfo[]): Usage | null {
 
 function byName(a: ObjectInfo, b: ObjectInfo): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  const order = ['segment', 'semaphore', 'other'];
+  const order = ['segment', 'channel', 'semaphore', 'other'];
   return order.indexOf(a.kind) - order.indexOf(b.kind);
+}
+
+/**
+ * Makes `info` a 'channel' if the file starts with a channel's header. A file
+ * this user may not read stays a segment.
+ */
+export function markChannel(info: ObjectInfo, file: string | Buffer): void {
+  if (info.size === null || info.size < HEADER_BYTES) return;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOATIME);
+  } catch {
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch {
+      return;
+    }
+  }
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    if (fs.readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES) return;
+    const channel = readChannelHeader(header);
+    if (channel) Object.assign(info, { kind: 'channel', channel });
+  } catch {
+    // unreadable: a segment
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -183,6 +218,7 @@ export function listObjects(all: boolean): ObjectInfo[] {
     const st = fs.lstatSync(Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]), { bigint: true, throwIfNoEntry: false });
     if (!st) continue;
     const info = describe(raw.toString('utf8'), st, now);
+    if (info.kind === 'segment') markChannel(info, Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]));
     if (all || (info.kind !== 'other' && !info.name.startsWith('.'))) out.push(info);
   }
   return out.sort(byName);
@@ -206,7 +242,10 @@ export async function lookup(kind: Kind, name: string): Promise<ObjectInfo | nul
   if (IN_SHM_DIR) {
     const file = shmPath(kind, name).slice(SHM_DIR.length + 1);
     const st = fs.lstatSync(`${SHM_DIR}/${file}`, { bigint: true, throwIfNoEntry: false });
-    return st ? describe(file, st, Date.now()) : null;
+    if (!st) return null;
+    const info = describe(file, st, Date.now());
+    if (info.kind === 'segment') markChannel(info, `${SHM_DIR}/${file}`);
+    return info;
   }
   // Loaded here only: listing and stat'ing on Linux need no native addon.
   const { SharedMemory, Semaphore } = await import('./index');
@@ -217,8 +256,11 @@ export async function lookup(kind: Kind, name: string): Promise<ObjectInfo | nul
     }
     const shm = SharedMemory.open(name);
     const size = shm.size;
+    const channel = readChannelHeader(shm.buffer.subarray(0, HEADER_BYTES));
     shm.close();
-    return unknownInfo(kind, name, size);
+    const info = unknownInfo(kind, name, size);
+    if (channel) Object.assign(info, { kind: 'channel', channel });
+    return info;
   } catch (err) {
     if (isMissing(err)) return null;
     throw err;

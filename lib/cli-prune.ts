@@ -60,7 +60,7 @@ function lastChanged(o: ObjectInfo): number {
 }
 
 function describeRemoved(o: ObjectInfo, now: number, dryRun: boolean): string {
-  const what = o.kind === 'segment' ? `${o.size} bytes` : 'semaphore';
+  const what = o.kind === 'semaphore' ? 'semaphore' : `${o.size} bytes`;
   return `${dryRun ? 'would remove' : 'removed'} ${o.kind} ${shown(o.name)} (${what}, last changed ${formatAge((now - lastChanged(o)) / 1000)} ago)`;
 }
 
@@ -105,7 +105,7 @@ export const command: Command = {
     try {
       let objects: ObjectInfo[];
       try {
-        objects = listObjects(false).filter((o) => o.kind === 'segment' || o.kind === 'semaphore');
+        objects = listObjects(false).filter((o) => o.kind === 'segment' || o.kind === 'channel' || o.kind === 'semaphore');
       } catch (err) {
         complain(`cannot list ${SHM_DIR}: ${(err as Error).message}`);
         return EXIT.FAILURE;

@@ -40,7 +40,7 @@ async function hint(kind: Kind, name: string): Promise<string> {
   if (nameProblem(alt, name) !== undefined) return '';
   try {
     const info = await lookup(alt, name);
-    return info && info.kind === alt ? ` (there is a ${alt} ${shown(name)}: use --${alt})` : '';
+    return info && (info.kind === 'channel' ? 'segment' : info.kind) === alt ? ` (there is a ${alt} ${shown(name)}: use --${alt})` : '';
   } catch {
     return '';
   }

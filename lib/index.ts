@@ -43,3 +43,5 @@ export { wait, waitAsync, notify } from './wait';
 export type { WaitOptions, WaitResult } from './wait';
 export { AbortError, isSystemError } from './errors';
 export type { SystemError } from './errors';
+export { Channel } from './channel';
+export type { ChannelCreateOptions, ChannelWaitOptions } from './channel';
