@@ -9,7 +9,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert');
 const { fork, spawn } = require('node:child_process');
-const { SharedMemory, Semaphore, Mutex, wait, waitAsync, notify } = require('../..');
+const { SharedMemory, Semaphore, Mutex, Channel, wait, waitAsync, notify } = require('../..');
 
 const tag = `w${process.pid.toString(36)}`;
 let n = 0;
@@ -428,6 +428,85 @@ test('a killed holder\'s Mutex is taken over, with ownerDied', async () => {
   m.unlock();
   assert.strictEqual(m.ownerDied, false);
   shm.close();
+});
+
+// Channel agents (test/fixtures/channel-agent.js) keep their book in a
+// second segment: ACKED + sender = last seq whose send returned, SEEN + ... =
+// how often each message was received.
+const CH_ACKED = 16;
+const CH_SEEN = 1024;
+function channelAgent(args) {
+  let c;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      c = fork(require.resolve('../fixtures/channel-agent.js'), [JSON.stringify(args)]);
+      break;
+    } catch (err) {
+      if (err.code !== 'UNKNOWN' || attempt === 5) throw err;
+    }
+  }
+  running.add(c);
+  c.on('exit', () => running.delete(c));
+  c.result = new Promise((resolve, reject) => {
+    c.on('message', (m) => (m.done || m.error ? resolve(m) : undefined));
+    c.on('exit', (code) => reject(new Error(`channel agent exited ${code} without a result`)));
+  });
+  c.result.catch(() => {});
+  c.exited = new Promise((r) => c.on('exit', r));
+  return c;
+}
+
+async function withChannel(capacity, perSender, fn) {
+  const ch = Channel.create({ name: unique(), capacity });
+  const book = SharedMemory.create({ name: unique(), size: (CH_SEEN + 64 * perSender) * 4 });
+  const words = new Int32Array(book.buffer.buffer, 0, book.size >> 2);
+  for (let i = 0; i < 64; i++) words[CH_ACKED + i] = -1;
+  try {
+    return await fn(ch, words, { name: ch.name, book: book.name, perSender, minSize: 8, maxSize: 120 });
+  } finally {
+    killAll();
+    ch.close();
+    book.close();
+  }
+}
+
+test('Channel across processes: 2 senders and 2 receivers, every message exactly once and in order per sender', { timeout: 300000 }, async () => {
+  await withChannel(1024, 1500, async (ch, words, base) => {
+    const receivers = ['sync', 'async'].map((method, id) => channelAgent({ ...base, role: 'receive', id, method }));
+    const senders = ['sync', 'reserve'].map((method, id) => channelAgent({ ...base, role: 'send', id, method, count: 1500 }));
+    for (const s of senders) assert.strictEqual((await s.result).sent, 1500);
+    ch.end();
+    let total = 0;
+    for (const r of receivers) {
+      const res = await r.result;
+      assert.strictEqual(res.error, undefined);
+      assert.strictEqual(res.corrupt, 0);
+      assert.strictEqual(res.outOfOrder, 0);
+      total += res.received;
+    }
+    assert.strictEqual(total, 3000);
+    for (let i = 0; i < 2 * 1500; i++) assert.strictEqual(words[CH_SEEN + i], 1);
+  });
+});
+
+test('Channel: a sender killed while sending costs at most that message; every acknowledged one arrives once', { timeout: 300000 }, async () => {
+  await withChannel(512, 20000, async (ch, words, base) => {
+    const receiver = channelAgent({ ...base, role: 'receive', id: 0, method: 'sync' });
+    const victim = channelAgent({ ...base, role: 'send', id: 0, method: 'reserve', count: 20000 });
+    while (Atomics.load(words, CH_ACKED) < 200) await tick();
+    victim.kill('SIGKILL'); // TerminateProcess, mid-stream
+    await victim.exited;
+    const acked = Atomics.load(words, CH_ACKED);
+    const next = channelAgent({ ...base, role: 'send', id: 1, method: 'sync', count: 300 });
+    assert.strictEqual((await next.result).sent, 300);
+    ch.end();
+    const res = await receiver.result;
+    assert.strictEqual(res.corrupt, 0);
+    assert.strictEqual(res.outOfOrder, 0);
+    for (let i = 0; i <= acked; i++) assert.strictEqual(words[CH_SEEN + i], 1);
+    for (let i = acked + 2; i < 20000; i++) assert.strictEqual(words[CH_SEEN + i], 0);
+    for (let i = 0; i < 300; i++) assert.strictEqual(words[CH_SEEN + 20000 + i], 1);
+  });
 });
 
 test('async waits settle without blocking the event loop: Semaphore.wait, Mutex.lock, waitAsync', async () => {
