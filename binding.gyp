@@ -13,8 +13,12 @@
       'src-native/exit_unlink.cc',
     ],
     'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
-    # 7: napi_detach_arraybuffer; 8: type tags. Node 20+ has 9.
-    'defines': ['NAPI_VERSION=8'],
+    # NAPI_VERSION 7: napi_detach_arraybuffer; 8: type tags. Node 20+ has 9.
+    # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a Node-API call that fails because the
+    # environment is going away (a worker being terminated) must not turn into an
+    # uncaught C++ exception; node-addon-api then drops the JS exception it cannot
+    # throw instead of calling std::terminate.
+    'defines': ['NAPI_VERSION=8', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS'],
     'cflags_cc': ['-std=c++17'],
     'xcode_settings': {'CLANG_CXX_LANGUAGE_STANDARD': 'c++17', 'MACOSX_DEPLOYMENT_TARGET': '10.15'},
     'conditions': [

@@ -21,6 +21,10 @@
 //   644 SPACE_WAITERS senders asleep (or about to sleep) for room
 //   648 DATA_SEQ      futex word receivers sleep on; bumped only when DATA_WAITERS > 0
 //   652 SPACE_SEQ     futex word senders sleep on; bumped only when SPACE_WAITERS > 0
+//   656 DATA_ARMED    1: a receiver went to sleep since the last wake-up. The
+//                     first sender to publish after that clears it and wakes
+//                     them all; the others make no system call while the
+//                     sleepers are still waking up.
 //   768 the ring: N bytes of records
 //
 // Cursors count bytes modulo M, the largest multiple of N that is at most
@@ -52,6 +56,7 @@ export const I_DATA_WAITERS = 640 / 4;
 export const I_SPACE_WAITERS = 644 / 4;
 export const I_DATA_SEQ = 648 / 4;
 export const I_SPACE_SEQ = 652 / 4;
+export const I_DATA_ARMED = 656 / 4;
 export const HEADER_BYTES = 768;
 
 export const RECORD_HEADER = 8;

@@ -12,6 +12,7 @@ import {
   HEADER_BYTES,
   I_CAPACITY,
   I_CHECK,
+  I_DATA_ARMED,
   I_DATA_SEQ,
   I_DATA_WAITERS,
   I_ENDED,
@@ -369,15 +370,28 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
 
   #wakeData(): void {
     const ctl = this.#ctl;
-    if (Atomics.load(ctl, I_DATA_WAITERS) > 0) {
+    if (Atomics.load(ctl, I_DATA_WAITERS) > 0 && Atomics.load(ctl, I_DATA_ARMED) !== 0 && Atomics.exchange(ctl, I_DATA_ARMED, 0) !== 0) {
       Atomics.add(ctl, I_DATA_SEQ, 1);
       native.futexWake(nativeHandle(this.#shm, 'futex_wake'), I_DATA_SEQ * 4, Infinity);
     }
   }
 
-  #wakeSpace(): void {
+  // A receiver moved HEAD_FREE from `before` to `after` (or, with no
+  // arguments, something else freed room). Senders asleep for room are woken
+  // when the ring falls to three quarters full, or becomes empty; not on every
+  // message: a full ring would otherwise cost a system call per message on
+  // each side. A sleeping sender waits for a quarter of the ring (or what its
+  // message needs), so a wake-up lets it write a batch.
+  #wakeSpace(before = -1, after = -1): void {
     const ctl = this.#ctl;
     if (Atomics.load(ctl, I_SPACE_WAITERS) > 0) {
+      if (before >= 0) {
+        // Read only now: TAIL does not move much while its senders sleep.
+        const t = Atomics.load(ctl, I_TAIL);
+        const usedAfter = this.#used(t, after);
+        const threshold = this.#n - (this.#n >> 2);
+        if (usedAfter !== 0 && !(usedAfter <= threshold && this.#used(t, before) > threshold)) return;
+      }
       Atomics.add(ctl, I_SPACE_SEQ, 1);
       native.futexWake(nativeHandle(this.#shm, 'futex_wake'), I_SPACE_SEQ * 4, Infinity);
     }
@@ -560,7 +574,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         if (nh >= m) nh -= m;
         Atomics.store(ctl, I_HEAD_TAKEN, nh);
         Atomics.store(ctl, I_HEAD_FREE, nh);
-        this.#wakeSpace();
+        this.#wakeSpace(h, nh);
         continue;
       }
       const rec = RECORD_HEADER + ((len + 7) & ~7);
@@ -579,6 +593,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   #takeLocked(): unknown {
     let out: unknown = NONE;
     let kind = 0;
+    let before = 0;
     try {
       const off = this.#nextRecord();
       if (off >= 0) {
@@ -592,15 +607,15 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
           d.copy(copy, 0, s, s + len);
           out = copy;
         }
-        const nh = this.#next;
-        Atomics.store(this.#ctl, I_HEAD_TAKEN, nh);
-        Atomics.store(this.#ctl, I_HEAD_FREE, nh);
+        before = Atomics.load(this.#ctl, I_HEAD_FREE);
+        Atomics.store(this.#ctl, I_HEAD_TAKEN, this.#next);
+        Atomics.store(this.#ctl, I_HEAD_FREE, this.#next);
       }
     } finally {
       this.#recvLock.unlock();
     }
     if (out === NONE) return NONE;
-    this.#wakeSpace();
+    this.#wakeSpace(before, this.#next);
     // Decoded from our own copy, never in place: v8.deserialize gives typed
     // arrays that view its input.
     return kind === KIND_VALUE ? v8.deserialize(out as Buffer) : out;
@@ -645,6 +660,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     Atomics.add(ctl, I_DATA_WAITERS, 1);
     this.#dataWaiting++;
     try {
+      Atomics.store(ctl, I_DATA_ARMED, 1);
       const seq = Atomics.load(ctl, I_DATA_SEQ);
       if (this.#hasData()) return true;
       const ms = remaining(deadline);
@@ -657,9 +673,21 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     return true;
   }
 
-  #hasRoom(seenHead: number): boolean {
+  // Whether a waiting sender should try again: the ring has `want` bytes
+  // free (see #want), or has ended.
+  #hasRoom(want: number): boolean {
     const ctl = this.#ctl;
-    return Atomics.load(ctl, I_HEAD_FREE) !== seenHead || Atomics.load(ctl, I_ENDED) !== 0;
+    if (Atomics.load(ctl, I_ENDED) !== 0) return true;
+    return this.#n - this.#used(Atomics.load(ctl, I_TAIL), Atomics.load(ctl, I_HEAD_FREE)) >= want;
+  }
+
+  // What a sender whose record of `len` payload bytes found no room waits
+  // for: room for it and a pad (at most as much again), or a quarter of the
+  // ring if that is more (the receivers wake sleepers at that mark), never
+  // more than the whole ring (they also wake them when it is empty).
+  #want(len: number): number {
+    const rec = RECORD_HEADER + ((len + 7) & ~7);
+    return Math.min(this.#n, Math.max(2 * rec, this.#n >> 2));
   }
 
   // A sender's sleep for room ended without news: if a receiver left room
@@ -672,17 +700,17 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     }
   }
 
-  #waitSpaceSync(seenHead: number, deadline: number): boolean {
+  #waitSpaceSync(want: number, deadline: number): boolean {
     const until = performance.now() + SPIN_MS;
     do {
-      for (let i = 0; i < 64; i++) if (this.#hasRoom(seenHead)) return true;
+      for (let i = 0; i < 64; i++) if (this.#hasRoom(want)) return true;
     } while (performance.now() < until);
     const ctl = this.#ctl;
     Atomics.add(ctl, I_SPACE_WAITERS, 1);
     this.#spaceWaiting++;
     try {
       const seq = Atomics.load(ctl, I_SPACE_SEQ);
-      if (this.#hasRoom(seenHead)) return true;
+      if (this.#hasRoom(want)) return true;
       const ms = remaining(deadline);
       if (ms === 0) return false;
       if (native.futexWait(nativeHandle(this.#shm, 'futex_wait'), I_SPACE_SEQ * 4, seq, slice(ms), 0) === 2) this.#repairSpace();
@@ -701,6 +729,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     if (waitersIndex === I_DATA_WAITERS) this.#dataWaiting++;
     else this.#spaceWaiting++;
     try {
+      if (waitersIndex === I_DATA_WAITERS) Atomics.store(ctl, I_DATA_ARMED, 1);
       const seq = Atomics.load(ctl, seqIndex);
       if (ready()) return true;
       const ms = remaining(deadline);
@@ -786,7 +815,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         this.#wakeData();
         return true;
       }
-      if (!this.#waitSpaceSync(this.#cachedHead, deadline)) return false;
+      if (!this.#waitSpaceSync(this.#want(enc.len), deadline)) return false;
     }
   }
 
@@ -849,8 +878,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         this.#wakeData();
         return true;
       }
-      const seen = this.#cachedHead;
-      if (!(await this.#waitAsync(I_SPACE_WAITERS, I_SPACE_SEQ, () => this.#hasRoom(seen), deadline, signal, 'channel_send'))) {
+      const want = this.#want(enc.len);
+      if (!(await this.#waitAsync(I_SPACE_WAITERS, I_SPACE_SEQ, () => this.#hasRoom(want), deadline, signal, 'channel_send'))) {
         return false;
       }
     }
@@ -1031,6 +1060,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         const s = off + RECORD_HEADER;
         const len = this.#d32[off >> 2];
         const kind = this.#d32[(off >> 2) + 1];
+        const before = Atomics.load(ctl, I_HEAD_FREE);
         let m: unknown;
         if (kind === KIND_BYTES) m = d.subarray(s, s + len);
         else if (kind === KIND_STRING) m = d.toString('utf8', s, s + len);
@@ -1042,7 +1072,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         } finally {
           if (!this.#closed) {
             Atomics.store(ctl, I_HEAD_FREE, nh);
-            this.#wakeSpace();
+            this.#wakeSpace(before, nh);
           }
         }
         if (this.#closed) break;
@@ -1125,7 +1155,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       if (!this.#tryLockSpin(this.#sendLock) && !this.#sendLock.lockSync(lockTimeout(deadline))) return undefined;
       const view = this.#reserveLocked(len);
       if (view) return view;
-      if (!this.#waitSpaceSync(this.#cachedHead, deadline)) return undefined;
+      if (!this.#waitSpaceSync(this.#want(len), deadline)) return undefined;
     }
   }
 
@@ -1153,8 +1183,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       if (!this.#sendLock.tryLock() && !(await this.#sendLock.lock({ timeout: lockTimeout(deadline), signal }))) return undefined;
       const view = this.#reserveLocked(len);
       if (view) return view;
-      const seen = this.#cachedHead;
-      if (!(await this.#waitAsync(I_SPACE_WAITERS, I_SPACE_SEQ, () => this.#hasRoom(seen), deadline, signal, 'channel_send'))) {
+      const want = this.#want(len);
+      if (!(await this.#waitAsync(I_SPACE_WAITERS, I_SPACE_SEQ, () => this.#hasRoom(want), deadline, signal, 'channel_send'))) {
         return undefined;
       }
     }
@@ -1331,10 +1361,11 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     if (this.#peekView === undefined) throw invalidState('nothing to release: peek at a message first (tryPeek, peekSync or peek)');
     const nh = this.#peekNext;
     this.#peekView = undefined;
+    const before = Atomics.load(this.#ctl, I_HEAD_FREE);
     Atomics.store(this.#ctl, I_HEAD_TAKEN, nh);
     Atomics.store(this.#ctl, I_HEAD_FREE, nh);
     this.#recvLock.unlock();
-    this.#wakeSpace();
+    this.#wakeSpace(before, nh);
   }
 
   // ---- ending and closing -------------------------------------------------

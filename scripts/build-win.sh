@@ -24,7 +24,7 @@ for src in "${sources[@]}"; do
   obj="$work/$(basename "$src" .cc).o"
   "$cxx" -std=c++17 -O2 -c "$src" -o "$obj" \
     -I"$headers/include" -Inode_modules/node-addon-api \
-    -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DBUILDING_NODE_EXTENSION -D_WIN32_WINNT=0x0A00
+    -DNAPI_VERSION=8 -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNAPI_CPP_EXCEPTIONS -DBUILDING_NODE_EXTENSION -D_WIN32_WINNT=0x0A00
   objs+=("$obj")
 done
 mkdir -p prebuilds/win32-x64

@@ -17,7 +17,7 @@ for target in aarch64-macos x86_64-macos; do
   for src in "${sources[@]}"; do
     "$zig" c++ -target "$target" -std=c++17 -O2 -Wall -c "$src" -o "$work/$target/$(basename "$src" .cc).o" \
       -I"$work/h/package/include" -Inode_modules/node-addon-api \
-      -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DBUILDING_NODE_EXTENSION
+      -DNAPI_VERSION=8 -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNAPI_CPP_EXCEPTIONS -DBUILDING_NODE_EXTENSION
   done
   "$zig" c++ -target "$target" -shared -Wl,-undefined,dynamic_lookup -o "$work/$target/shmem.node" "$work/$target"/*.o
   echo "macOS $target: compiled and linked ($(stat -c %s "$work/$target/shmem.node") bytes, Mach-O)"
