@@ -74,6 +74,10 @@ const SLICE_MS = 100;
 // How long open() waits for a channel that is being created.
 const OPEN_READY_MS = 1000;
 
+// TypedArray.prototype.slice (Buffer's own slice() is subarray()): a copy
+// into a new Buffer with its own memory, faster than allocUnsafe + copy.
+const sliceCopy = Uint8Array.prototype.slice as (this: Buffer, start: number, end: number) => Buffer;
+
 const NONE: unique symbol = Symbol('none');
 type None = typeof NONE;
 
@@ -602,11 +606,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         const len = this.#d32[off >> 2];
         kind = this.#d32[(off >> 2) + 1];
         if (kind === KIND_STRING) out = d.toString('utf8', s, s + len);
-        else {
-          const copy = Buffer.allocUnsafe(len);
-          d.copy(copy, 0, s, s + len);
-          out = copy;
-        }
+        else out = sliceCopy.call(d, s, s + len); // a Buffer of its own (the species of a Buffer)
         before = Atomics.load(this.#ctl, I_HEAD_FREE);
         Atomics.store(this.#ctl, I_HEAD_TAKEN, this.#next);
         Atomics.store(this.#ctl, I_HEAD_FREE, this.#next);
@@ -1064,7 +1064,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         let m: unknown;
         if (kind === KIND_BYTES) m = d.subarray(s, s + len);
         else if (kind === KIND_STRING) m = d.toString('utf8', s, s + len);
-        else m = v8.deserialize(Buffer.from(d.subarray(s, s + len)));
+        else m = v8.deserialize(sliceCopy.call(d, s, s + len) as Buffer);
         Atomics.store(ctl, I_HEAD_TAKEN, nh);
         count++;
         try {
