@@ -5,7 +5,7 @@ import { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { Channel, SharedMemory, notify } from '..';
+import { Channel, Mutex, SharedMemory, notify } from '..';
 import { cleanupNames, FIXTURES, forkFixture, killChildren, onceExit, onceMessage, uniqueName } from './helpers';
 
 const ACKED = 16;
@@ -223,4 +223,31 @@ test('worker threads terminated while their send or receive completes never take
   const report = await onceMessage(child);
   expect(report).toMatchObject({ ok: true, rounds: 40 });
   expect(await onceExit(child)).toEqual({ code: 0, signal: null });
+});
+
+test('an open() that races create() waits until the channel is ready, then works', async () => {
+  // The state create() leaves for a moment: header and locks written, the magic word not yet.
+  const name = uniqueName();
+  const capacity = 256;
+  const shm = SharedMemory.create({ name, size: 768 + capacity });
+  opened.push(shm);
+  const words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 192);
+  const check = (0x48434853 ^ 1 ^ capacity) | 0;
+  Object.entries({ 1: 1, 2: capacity, 3: capacity, 5: check }).forEach(([i, v]) => Atomics.store(words, Number(i), v));
+  Mutex.create(shm, 128);
+  Mutex.create(shm, 384);
+  const bookName = uniqueName();
+  const bookShm = SharedMemory.create({ name: bookName, size: (SEEN + 64 * 10) * 4 });
+  opened.push(bookShm);
+  const receiver = processAgent({ name, book: bookName, perSender: 10, minSize: 8, maxSize: 8, role: 'receive', id: 0, method: 'sync' });
+  await new Promise((r) => setTimeout(r, 100));
+  Atomics.store(words, 0, 0x48434853); // create() finishes
+  const ch = Channel.open(name);
+  opened.push(ch);
+  const m = Buffer.alloc(8);
+  m.writeUInt32LE(0, 0);
+  m.writeUInt32LE(3, 4);
+  ch.sendSync(m);
+  ch.end();
+  expect(await receiver.result).toMatchObject({ received: 1, corrupt: 0 });
 });
