@@ -155,6 +155,9 @@ function sleepMs(ms: number): void {
  * | `ENOENT`, `EEXIST`, `EACCES`… | as {@link SharedMemory.open} / {@link SharedMemory.create} |
  * | `AbortError` | the `signal` of a waiting call aborted: nothing was sent or taken |
  *
+ * `T` (`Channel.create<Job>(…)`, `Channel.open<Job>(name)`) types what is
+ * sent and received; nothing checks it at run time.
+ *
  * @example
  * ```ts
  * // parent
@@ -202,6 +205,13 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   // This handle's registrations in the waiter counts, given back by close().
   #dataWaiting = 0;
   #spaceWaiting = 0;
+  // Pending asynchronous sleeps, which close() rejects with EBADF.
+  readonly #cancels = new Set<() => void>();
+  // Aborts pending lock() calls at close(). A lock() whose lock was already
+  // taken when close() came still resolves: the mapping stays until then, so
+  // that it can let go of the lock (#lockAsync), and is unmapped after.
+  readonly #closing = new AbortController();
+  #locksPending = 0;
 
   // Over a segment whose header is checked (or just written by create).
   private constructor(shm: SharedMemory) {
@@ -234,7 +244,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    * Channel.unlink('events');
    * ```
    */
-  static create(options: ChannelCreateOptions): Channel {
+  static create<T = unknown>(options: ChannelCreateOptions): Channel<T> {
     const opts = validateOptions<ChannelCreateOptions>(options);
     if (options === undefined) throw invalidArgType('options', 'of type object', options);
     if (opts.name !== undefined) validateName(opts.name, 'options.name');
@@ -251,7 +261,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       Atomics.store(ctl, I_CHECK, checkWord(n));
       Mutex.create(shm, SEND_LOCK_OFFSET);
       Mutex.create(shm, RECV_LOCK_OFFSET);
-      const ch = new Channel(shm);
+      const ch = new Channel<T>(shm);
       Atomics.store(ctl, I_MAGIC, MAGIC); // last: now open() accepts it
       return ch;
     } catch (err) {
@@ -275,7 +285,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    * const job = ch.receiveSync(1000); // undefined if nothing came within 1 s
    * ```
    */
-  static open(name: string): Channel {
+  static open<T = unknown>(name: string): Channel<T> {
     validateName(name);
     const until = performance.now() + OPEN_READY_MS;
     for (;;) {
@@ -285,7 +295,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       try {
         reason = Channel.#whyNot(shm);
         notReady = reason === NOT_READY;
-        if (reason === undefined) return new Channel(shm);
+        if (reason === undefined) return new Channel<T>(shm);
       } catch (err) {
         shm.close();
         throw err;
@@ -739,7 +749,11 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         (callback) => native.futexWaitAsync(handle, seqIndex * 4, seq, slice(ms), callback),
         (r) => r,
         signal,
-        (cancel) => onClose(this.#shm, () => cancel(closedError('channel', syscall))),
+        (cancel) => {
+          const onChannelClose = () => cancel(closedError('channel', syscall));
+          this.#cancels.add(onChannelClose);
+          return () => this.#cancels.delete(onChannelClose);
+        },
       );
       if (result === 2 && waitersIndex === I_SPACE_WAITERS && !this.#closed) this.#repairSpace();
       return true;
@@ -751,6 +765,27 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         Atomics.sub(ctl, waitersIndex, 1);
       }
     }
+  }
+
+  // Mutex.lock() for the waiting forms, made safe against close(): a lock
+  // taken after close() is let go at once, then the mapping goes.
+  async #lockAsync(lock: Mutex, deadline: number, signal: AbortSignal | undefined, syscall: string): Promise<boolean> {
+    this.#locksPending++;
+    let got = false;
+    try {
+      got = await lock.lock({ timeout: lockTimeout(deadline), signal: anySignal(signal, this.#closing.signal) });
+      if (got && this.#closed) {
+        lock.unlock();
+        got = false;
+      }
+    } catch (err) {
+      if (!this.#closed) throw err;
+    } finally {
+      this.#locksPending--;
+      if (this.#closed && this.#locksPending === 0 && !this.#shm.closed) this.#shm.close();
+    }
+    if (this.#closed) throw closedError('channel', syscall);
+    return got;
   }
 
   // ---- sending -----------------------------------------------------------
@@ -867,7 +902,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     for (;;) {
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       this.#check('channel_send');
-      if (!this.#sendLock.tryLock() && !(await this.#sendLock.lock({ timeout: lockTimeout(deadline), signal }))) return false;
+      if (!this.#sendLock.tryLock() && !(await this.#lockAsync(this.#sendLock, deadline, signal, 'channel_send'))) return false;
       let sent: boolean;
       try {
         sent = this.#sendLocked(enc);
@@ -988,7 +1023,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       const ended = Atomics.load(this.#ctl, I_ENDED) !== 0;
       const r = this.#take();
       if (r === BUSY) {
-        if (!(await this.#recvLock.lock({ timeout: lockTimeout(deadline), signal }))) return undefined;
+        if (!(await this.#lockAsync(this.#recvLock, deadline, signal, 'channel_receive'))) return undefined;
         this.#recvAcquired();
         const got = this.#takeLocked();
         if (got !== NONE) return got as T;
@@ -1180,7 +1215,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       this.#check('channel_send');
       this.#noReservation();
-      if (!this.#sendLock.tryLock() && !(await this.#sendLock.lock({ timeout: lockTimeout(deadline), signal }))) return undefined;
+      if (!this.#sendLock.tryLock() && !(await this.#lockAsync(this.#sendLock, deadline, signal, 'channel_send'))) return undefined;
       const view = this.#reserveLocked(len);
       if (view) return view;
       const want = this.#want(len);
@@ -1329,7 +1364,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       const ended = Atomics.load(this.#ctl, I_ENDED) !== 0;
       const r = this.#peekAttempt();
       if (r === BUSY) {
-        if (!(await this.#recvLock.lock({ timeout: lockTimeout(deadline), signal }))) return undefined;
+        if (!(await this.#lockAsync(this.#recvLock, deadline, signal, 'channel_receive'))) return undefined;
         this.#recvAcquired();
         const got = this.#peekLocked();
         if (got !== NONE) return got;
@@ -1439,7 +1474,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     this.#spaceWaiting = 0;
     this.#endedSeen = this.#endedSeen || Atomics.load(ctl, I_ENDED) !== 0;
     this.#closed = true;
-    this.#shm.close();
+    for (const cancel of [...this.#cancels]) cancel();
+    this.#closing.abort();
+    if (this.#locksPending === 0) this.#shm.close();
   }
 
   /**
@@ -1475,3 +1512,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
 const NOT_READY = 'is not ready: it is still being created, or is not a channel';
 const BUSY: unique symbol = Symbol('busy');
 
+/** A signal that aborts when either does (AbortSignal.any, where Node has it). */
+function anySignal(user: AbortSignal | undefined, own: AbortSignal): AbortSignal {
+  if (!user) return own;
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([user, own]);
+  return user.aborted || own.aborted ? (user.aborted ? user : own) : user; // Node < 20.3: the user's only
+}

@@ -396,6 +396,50 @@ describe('close()', () => {
     ch.close(); // idempotent
   });
 
+  test('close() while a pending receive() or send() is being given its lock: the lock is let go, nothing is lost or doubled', async () => {
+    // Another thread holds both locks (a peek and a reservation) and lets go
+    // after a random moment; this thread closes the waiting handle at about
+    // that moment. (Two handles in one thread share its locks.)
+    const holderCode = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { Channel } = require(workerData.pkg);
+      const a = Channel.open(workerData.name);
+      a.tryPeek(); a.tryReserve(8);
+      parentPort.postMessage('held');
+      const t = Date.now(); while (Date.now() - t < workerData.delay);
+      a.close();
+      parentPort.postMessage('released');`;
+    const { Worker } = await import('node:worker_threads');
+    const pkg = require.resolve('..');
+    for (let round = 0; round < 30; round++) {
+      const b = make(256);
+      const c = reopen(b);
+      b.trySend(Buffer.from('m'));
+      const w = new Worker(holderCode, { eval: true, workerData: { pkg, name: b.name, delay: 20 } });
+      const exited = new Promise((res) => w.once('exit', res));
+      await new Promise((r) => w.once('message', r)); // 'held'
+      const receiving = b.receive().then((m) => ({ m }), (err) => ({ err }));
+      const sending = b.send('sent').then((ok) => ({ ok }), (err) => ({ err }));
+      // Close at about the moment the holder lets go (20 ms after 'held',
+      // less the message's way here): a little before, or after.
+      const spin = performance.now();
+      while (performance.now() - spin < 14 + (round % 10));
+      b.close();
+      const [r, s2] = await Promise.all([receiving, sending]);
+      await exited;
+      if ('err' in r) expect(r.err).toMatchObject({ code: 'EBADF' });
+      if ('err' in s2) expect(s2.err).toMatchObject({ code: 'EBADF' });
+      // The locks are free (these would wait 10 s, then fail, if one were stuck).
+      const rest: unknown[] = [];
+      for (let m; (m = c.receiveSync(0)) !== undefined; ) rest.push(m);
+      expect(c.sendSync('ok', 10000)).toBe(true);
+      expect(c.receiveSync(10000)).toBe('ok');
+      const got = 'm' in r ? [r.m, ...rest] : rest;
+      expect(got.filter((m) => Buffer.isBuffer(m))).toEqual([Buffer.from('m')]); // exactly once
+      expect(got.filter((m) => m === 'sent')).toHaveLength('ok' in s2 && s2.ok ? 1 : 0);
+    }
+  });
+
   test('close() drops an open reservation (nothing sent) and lets other senders go on', () => {
     const ch = Channel.create({ name: uniqueName(), capacity: 256 });
     const other = reopen(ch);
