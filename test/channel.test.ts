@@ -80,6 +80,17 @@ describe('messages keep their kind', () => {
     ch.commit();
   });
 
+  test('a pooled Buffer inside a value carries its own bytes only, not the pool it lives in', () => {
+    const ch = make();
+    const b = Buffer.from('x'); // a view into Buffer's shared 8 KiB pool
+    expect(b.buffer.byteLength).toBeGreaterThan(1);
+    ch.trySend({ b });
+    const got = ch.tryReceive() as { b: Buffer };
+    expect(got.b).toHaveLength(1);
+    expect(got.b.buffer.byteLength).toBeLessThan(64);
+    expect(Buffer.from(got.b).toString()).toBe('x');
+  });
+
   test('a value with a typed array inside is decoded from a copy, not in place', () => {
     const ch = make();
     ch.trySend({ data: new Uint8Array([1, 2, 3]) });
