@@ -9,6 +9,8 @@
  * - {@link wait}, {@link waitAsync} and {@link notify}: `Atomics.wait` and
  *   `Atomics.notify` across processes, on `Int32Array`s over a segment.
  * - {@link Semaphore}: named counting semaphores (`sem_open`).
+ * - {@link Channel}: a message queue in a segment, between any processes and
+ *   worker threads, that loses nothing to a killed peer.
  *
  * System errors look like Node's `fs` errors ({@link SystemError}, tested with
  * {@link isSystemError}); bad arguments throw Node's `ERR_*` errors before any
