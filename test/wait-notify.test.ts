@@ -140,10 +140,21 @@ describe('across processes', () => {
 
   test('store then notify from another process ends a wait with ok, not a timeout', async () => {
     const { shm, view } = setup();
-    const { child } = await agent(shm);
+    const { child, pid } = await agent(shm);
     const w = ask(child, { cmd: 'wait', index: 1, value: 0, timeout: 60000 }, true);
     await w.waiting;
-    await sleep(20);
+    // Store only once the child sleeps in futex() on the word: a store before
+    // its wait began would rightly give 'not-equal' (a fixed 20 ms pause was
+    // not always enough under CPU emulation).
+    if (process.platform === 'linux') {
+      const asleep = () => {
+        const address = mappedAddress(pid, shm.name, 1 * 4);
+        return address !== null && sleepsOn(pid, address);
+      };
+      expect(await pollUntil(asleep, 2000, 5)).toBe(true);
+    } else {
+      await sleep(20);
+    }
     Atomics.store(view, 1, 1);
     notify(view, 1);
     expect(await w.reply).toMatchObject({ result: 'ok' });
