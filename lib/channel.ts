@@ -542,7 +542,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     throw outOfRange('message', `at most ${this.maxMessageSize} bytes (the channel's maxMessageSize)`, `${len} bytes`);
   }
 
-  // Holding the send lock: writes and publishes, or -1 if there is no room.
+  // Holding the send lock: writes and publishes; false if there is no room.
   #sendLocked(enc: Encoded): boolean {
     if (Atomics.load(this.#ctl, I_ENDED) !== 0) throw this.#endedError('channel_send');
     const start = this.#place(enc.len);
@@ -550,6 +550,19 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     this.#writeRecord(start, enc);
     Atomics.store(this.#ctl, I_TAIL, this.#newTail);
     return true;
+  }
+
+  // Holding the send lock: sends if there is room, lets go of the lock, and
+  // wakes sleeping receivers if it sent.
+  #sendAndUnlock(enc: Encoded): boolean {
+    let sent: boolean;
+    try {
+      sent = this.#sendLocked(enc);
+    } finally {
+      this.#sendLock.unlock();
+    }
+    if (sent) this.#wakeData();
+    return sent;
   }
 
   #endedError(syscall: string): Error {
@@ -810,14 +823,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     this.#noReservation();
     const enc = this.#encode(message);
     if (!this.#tryLockSpin(this.#sendLock)) return false;
-    let sent: boolean;
-    try {
-      sent = this.#sendLocked(enc);
-    } finally {
-      this.#sendLock.unlock();
-    }
-    if (sent) this.#wakeData();
-    return sent;
+    return this.#sendAndUnlock(enc);
   }
 
   /**
@@ -840,16 +846,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     const deadline = deadlineOf(timeout);
     for (;;) {
       if (!this.#tryLockSpin(this.#sendLock) && !this.#sendLock.lockSync(lockTimeout(deadline))) return false;
-      let sent: boolean;
-      try {
-        sent = this.#sendLocked(enc);
-      } finally {
-        this.#sendLock.unlock();
-      }
-      if (sent) {
-        this.#wakeData();
-        return true;
-      }
+      if (this.#sendAndUnlock(enc)) return true;
       if (!this.#waitSpaceSync(this.#want(enc.len), deadline)) return false;
     }
   }
@@ -881,16 +878,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       enc = this.#encode(message);
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       if (this.#tryLockSpin(this.#sendLock)) {
-        let sent: boolean;
-        try {
-          sent = this.#sendLocked(enc);
-        } finally {
-          this.#sendLock.unlock();
-        }
-        if (sent) {
-          this.#wakeData();
-          return Promise.resolve(true);
-        }
+        if (this.#sendAndUnlock(enc)) return Promise.resolve(true);
       }
     } catch (err) {
       return Promise.reject(err);
@@ -903,16 +891,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
       this.#check('channel_send');
       if (!this.#sendLock.tryLock() && !(await this.#lockAsync(this.#sendLock, deadline, signal, 'channel_send'))) return false;
-      let sent: boolean;
-      try {
-        sent = this.#sendLocked(enc);
-      } finally {
-        this.#sendLock.unlock();
-      }
-      if (sent) {
-        this.#wakeData();
-        return true;
-      }
+      if (this.#sendAndUnlock(enc)) return true;
       const want = this.#want(enc.len);
       if (!(await this.#waitAsync(I_SPACE_WAITERS, I_SPACE_SEQ, () => this.#hasRoom(want), deadline, signal, 'channel_send'))) {
         return false;
