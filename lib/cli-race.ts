@@ -1,4 +1,4 @@
-// `shmem race`: the seed's experiment, processes racing on a shared counter.
+// `shmem race`: the article's experiment, processes racing on a shared counter.
 import { Command, nonNegative, parseOptions, positiveInt, print, UsageError } from './cli-command';
 import { runInterruptible } from './cli-interrupt';
 import { runRace, RaceResult } from './race';
@@ -14,13 +14,13 @@ child crashes).
 Options:
   --procs N          processes that race (default 2)
   --iterations K     increments per process (default 1000)
-  --sleep MS         sleep before every increment, as the seed's 5 ms (default 0)
+  --sleep MS         sleep before every increment, as the article's 5 ms (default 0)
   --lock KIND        semaphore | mutex | none | atomic (default semaphore)
   --width 1|8        1-byte counter that wraps at 256, or 8-byte little-endian (default 8)
   --json             print one JSON object instead of text
   -h, --help         show this help
 
-Examples (the seed's two listings):
+Examples (the article's two listings):
   shmem race --width 1 --iterations 127 --sleep 5     # 255
   shmem race --width 8 --iterations 1000 --sleep 5    # 2001
 

@@ -1,4 +1,4 @@
-// `shmem demo` (`npm run demo`): the point at a glance. The seed's race, then
+// `shmem demo` (`npm run demo`): the point at a glance. The article's race, then
 // the same race at full speed without a lock, with the Semaphore and with
 // Atomics, with a live progress line on a terminal read from the shared
 // segment itself.
@@ -37,9 +37,9 @@ export async function runDemo(options: DemoOptions): Promise<RaceResult[]> {
   const { procs, iterations } = options;
   out.write(`shmem demo: ${procs} processes attach to one shared segment by name and race to increment a counter.\n\n`);
 
-  out.write(`The seed's listing: ${procs} × 127 increments of a 1-byte counter, 5 ms sleep per step, under a Semaphore\n`);
-  const seed = await race({ procs, iterations: 127, sleep: 5, lock: 'semaphore', width: 1 }, 'Semaphore');
-  out.write(`  final ${seed.final} (expected ${seed.expected}) in ${seed.seconds.toFixed(2)} s\n\n`);
+  out.write(`The article's listing: ${procs} × 127 increments of a 1-byte counter, 5 ms sleep per step, under a Semaphore\n`);
+  const listing = await race({ procs, iterations: 127, sleep: 5, lock: 'semaphore', width: 1 }, 'Semaphore');
+  out.write(`  final ${listing.final} (expected ${listing.expected}) in ${listing.seconds.toFixed(2)} s\n\n`);
 
   out.write(`At full speed: ${procs} processes × ${fmt(iterations)} increments of an 8-byte counter, no sleep\n`);
   const header = ['lock', 'final', 'expected', 'lost', 'seconds', 'throughput'];
@@ -47,7 +47,7 @@ export async function runDemo(options: DemoOptions): Promise<RaceResult[]> {
   const row = (cells: string[]) =>
     `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`;
   out.write(row(header));
-  const results: RaceResult[] = [seed];
+  const results: RaceResult[] = [listing];
   for (const lock of ['none', 'semaphore', 'mutex', 'atomic'] as LockKind[]) {
     const r = await race({ procs, iterations, sleep: 0, lock, width: 8 }, LABEL[lock]);
     results.push(r);

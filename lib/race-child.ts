@@ -13,12 +13,12 @@ const progress = new Float64Array(buf.buffer, 0, buf.length >> 3);
 const myProgress = progressIndex(opts.index);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-// Read-modify-write through plain loads and stores, as the seed's
+// Read-modify-write through plain loads and stores, as the article's
 // `buf[0] = buf[0] + 1` does: without a lock, increments are lost.
 const u32 = new Uint32Array(buf.buffer, COUNTER_OFFSET, 2);
 function incrementPlain(): void {
   if (opts.width === 1) {
-    buf[COUNTER_OFFSET] = buf[COUNTER_OFFSET] + 1; // wraps at 256 as in the seed
+    buf[COUNTER_OFFSET] = buf[COUNTER_OFFSET] + 1; // wraps at 256 as in the article
   } else {
     // 8-byte little-endian, as int.to_bytes(8, 'little'); two 32-bit halves
     // avoid a BigInt per step (the host is little-endian: checked below).

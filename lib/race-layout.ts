@@ -32,7 +32,7 @@ export function progressIndex(child: number): number {
   return (PROGRESS_OFFSET + PROGRESS_STRIDE * child) / 8;
 }
 
-/** Reads the counter as the seed does (the byte, or 8 bytes little-endian). */
+/** Reads the counter as the article does (the byte, or 8 bytes little-endian). */
 export function readCounter(buf: Buffer, width: Width): number {
   return width === 1 ? buf[COUNTER_OFFSET] : Number(buf.readBigUInt64LE(COUNTER_OFFSET));
 }

@@ -1,4 +1,4 @@
-// The seed's experiment in Node: a parent creates a segment (and a lock),
+// The article's experiment in Node: a parent creates a segment (and a lock),
 // forks children that attach by name and race to increment a counter.
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
@@ -10,7 +10,7 @@ import { ChildOptions, COUNTER_OFFSET, LockKind, MUTEX_OFFSET, progressIndex, re
 export interface RaceOptions {
   procs: number;
   iterations: number;
-  /** Milliseconds each child sleeps before every step (the seed: 5). */
+  /** Milliseconds each child sleeps before every step (the article: 5). */
   sleep: number;
   lock: LockKind;
   width: Width;
@@ -46,7 +46,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
   try {
     if (lock === 'semaphore') sem = Semaphore.create({ value: 1 });
     if (lock === 'mutex') Mutex.create(shm, MUTEX_OFFSET);
-    // The seed starts the counter at 1.
+    // The article starts the counter at 1.
     if (width === 1) shm.buffer[COUNTER_OFFSET] = 1;
     else shm.buffer.writeBigUInt64LE(1n, COUNTER_OFFSET);
 
@@ -99,7 +99,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     const seconds = await outcome;
     const final = readCounter(shm.buffer, width);
     options.onProgress?.(total, total, final);
-    // A 1-byte counter wraps as in the seed, so lost updates are known modulo 256.
+    // A 1-byte counter wraps as in the article, so lost updates are known modulo 256.
     const expected = width === 1 ? (1 + total) % 256 : 1 + total;
     const lost = width === 1 ? (expected - final + 256) % 256 : expected - final;
     return { final, expected, lost, procs, iterations, width, lock, sleep, seconds, opsPerSecond: total / seconds };
