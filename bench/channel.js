@@ -21,13 +21,13 @@ const path = require('node:path');
 const { Channel, SharedMemory } = require('..');
 const { stats, owned, forkChild, check } = require('./lib');
 
-const I_DATA_SEQ = 648 / 4;
-const I_SPACE_SEQ = 652 / 4;
+// The sequence words' places, from the one description of the layout.
+const { I_DATA_SEQ, I_SPACE_SEQ, HEADER_BYTES } = require('../dist/channel-layout');
 
 function wakes(name) {
   const shm = SharedMemory.open(name);
   try {
-    const w = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 256);
+    const w = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, HEADER_BYTES / 4);
     return Atomics.load(w, I_DATA_SEQ) + Atomics.load(w, I_SPACE_SEQ);
   } finally {
     shm.close();

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { Channel, Mutex, SharedMemory, notify } from '..';
+import * as L from '../dist/channel-layout';
 import { cleanupNames, FIXTURES, forkFixture, killChildren, onceExit, onceMessage, uniqueName } from './helpers';
 
 const ACKED = 16;
@@ -229,19 +230,21 @@ test('an open() that races create() waits until the channel is ready, then works
   // The state create() leaves for a moment: header and locks written, the magic word not yet.
   const name = uniqueName();
   const capacity = 256;
-  const shm = SharedMemory.create({ name, size: 768 + capacity });
+  const shm = SharedMemory.create({ name, size: L.HEADER_BYTES + capacity });
   opened.push(shm);
-  const words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 192);
-  const check = (0x48434853 ^ 1 ^ capacity) | 0;
-  Object.entries({ 1: 1, 2: capacity, 3: capacity, 5: check }).forEach(([i, v]) => Atomics.store(words, Number(i), v));
-  Mutex.create(shm, 128);
-  Mutex.create(shm, 384);
+  const words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, L.HEADER_BYTES / 4);
+  Atomics.store(words, L.I_VERSION, L.LAYOUT_VERSION);
+  Atomics.store(words, L.I_CAPACITY, capacity);
+  Atomics.store(words, L.I_REQUESTED, capacity);
+  Atomics.store(words, L.I_CHECK, L.checkWord(capacity));
+  Mutex.create(shm, L.SEND_LOCK_OFFSET);
+  Mutex.create(shm, L.RECV_LOCK_OFFSET);
   const bookName = uniqueName();
   const bookShm = SharedMemory.create({ name: bookName, size: (SEEN + 64 * 10) * 4 });
   opened.push(bookShm);
   const receiver = processAgent({ name, book: bookName, perSender: 10, minSize: 8, maxSize: 8, role: 'receive', id: 0, method: 'sync' });
   await new Promise((r) => setTimeout(r, 100));
-  Atomics.store(words, 0, 0x48434853); // create() finishes
+  Atomics.store(words, L.I_MAGIC, L.MAGIC); // create() finishes
   const ch = Channel.open(name);
   opened.push(ch);
   const m = Buffer.alloc(8);
