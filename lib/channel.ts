@@ -6,6 +6,7 @@
 import * as v8 from 'node:v8';
 
 import { native } from './binding';
+import { copyOf, viewOf } from './buffers';
 import {
   checkWord,
   cursorModulus,
@@ -68,6 +69,7 @@ export interface ChannelWaitOptions {
 
 // A waiting side watches the cursor this long before it sleeps in the kernel.
 const SPIN_MS = 0.05;
+const PAUSE_ITERATIONS = 100;
 // A sender spins for room only if at most this much is missing: about what
 // receivers free in SPIN_MS at their rate for small messages.
 const SPIN_ROOM_BYTES = 16 * 1024;
@@ -79,8 +81,17 @@ const SLICE_MS = 100;
 const OPEN_READY_MS = 1000;
 
 // TypedArray.prototype.slice (Buffer's own slice() is subarray()): a copy
-// into a new Buffer with its own memory, faster than allocUnsafe + copy.
+// into a new Buffer with its own memory.
 const sliceCopy = Uint8Array.prototype.slice as (this: Buffer, start: number, end: number) => Buffer;
+
+// A busy pause of some 100 ns between looks at a cursor: each look pulls the
+// cache line the other side writes, and slows its next store.
+let pauseSink = 0;
+function pause(): void {
+  let x = pauseSink;
+  for (let i = 0; i < PAUSE_ITERATIONS; i++) x = (x * 31 + i) | 0;
+  pauseSink = x;
+}
 
 const NONE: unique symbol = Symbol('none');
 type None = typeof NONE;
@@ -184,6 +195,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   readonly #shm: SharedMemory;
   readonly #ctl: Int32Array;
   readonly #data: Buffer;
+  // #data's memory and where it starts there, for copyOf / viewOf.
+  readonly #ab: ArrayBufferLike;
+  readonly #base: number;
   readonly #d32: Int32Array;
   readonly #n: number;
   readonly #m: number;
@@ -229,6 +243,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     this.capacity = Atomics.load(this.#ctl, I_REQUESTED);
     this.maxMessageSize = n - RECORD_HEADER;
     this.#data = buf.subarray(HEADER_BYTES, HEADER_BYTES + n);
+    this.#ab = this.#data.buffer;
+    this.#base = this.#data.byteOffset;
     this.#d32 = new Int32Array(buf.buffer, buf.byteOffset + HEADER_BYTES, n / 4);
     this.#sendLock = Mutex.attach(shm, SEND_LOCK_OFFSET);
     this.#recvLock = Mutex.attach(shm, RECV_LOCK_OFFSET);
@@ -633,7 +649,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         const len = this.#d32[off >> 2];
         kind = this.#d32[(off >> 2) + 1];
         if (kind === KIND_STRING) out = d.toString('utf8', s, s + len);
-        else out = sliceCopy.call(d, s, s + len); // a Buffer of its own (the species of a Buffer)
+        else out = copyOf(this.#ab, this.#base + s, len); // a Buffer of its own
         before = Atomics.load(this.#ctl, I_HEAD_FREE);
         Atomics.store(this.#ctl, I_HEAD_TAKEN, this.#next);
         Atomics.store(this.#ctl, I_HEAD_FREE, this.#next);
@@ -671,7 +687,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       if (this.#d32[(off >> 2) + 1] === KIND_BYTES && len >= 0 && len <= n - off - RECORD_HEADER && rec <= avail) {
         let out: Buffer;
         try {
-          out = sliceCopy.call(this.#data, off + RECORD_HEADER, off + RECORD_HEADER + len);
+          out = copyOf(this.#ab, this.#base + off + RECORD_HEADER, len);
         } catch (err) {
           this.#recvLock.unlock();
           throw err;
@@ -712,7 +728,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   #waitDataSync(deadline: number): boolean {
     const until = performance.now() + SPIN_MS;
     do {
-      for (let i = 0; i < 64; i++) if (this.#hasData()) return true;
+      if (this.#hasData()) return true;
+      pause();
     } while (performance.now() < until);
     const ctl = this.#ctl;
     Atomics.add(ctl, I_DATA_WAITERS, 1);
@@ -1123,9 +1140,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
         const kind = this.#d32[(off >> 2) + 1];
         const before = Atomics.load(ctl, I_HEAD_FREE);
         let m: unknown;
-        if (kind === KIND_BYTES) m = d.subarray(s, s + len);
+        if (kind === KIND_BYTES) m = viewOf(this.#ab, this.#base + s, len);
         else if (kind === KIND_STRING) m = d.toString('utf8', s, s + len);
-        else m = v8.deserialize(sliceCopy.call(d, s, s + len) as Buffer);
+        else m = v8.deserialize(copyOf(this.#ab, this.#base + s, len));
         Atomics.store(ctl, I_HEAD_TAKEN, nh);
         count++;
         try {
