@@ -69,7 +69,6 @@ export interface ChannelWaitOptions {
 
 // A waiting side watches the cursor this long before it sleeps in the kernel.
 const SPIN_MS = 0.05;
-const PAUSE_ITERATIONS = 100;
 // A sender spins for room only if at most this much is missing: about what
 // receivers free in SPIN_MS at their rate for small messages.
 const SPIN_ROOM_BYTES = 16 * 1024;
@@ -83,15 +82,6 @@ const OPEN_READY_MS = 1000;
 // TypedArray.prototype.slice (Buffer's own slice() is subarray()): a copy
 // into a new Buffer with its own memory.
 const sliceCopy = Uint8Array.prototype.slice as (this: Buffer, start: number, end: number) => Buffer;
-
-// A busy pause of some 100 ns between looks at a cursor: each look pulls the
-// cache line the other side writes, and slows its next store.
-let pauseSink = 0;
-function pause(): void {
-  let x = pauseSink;
-  for (let i = 0; i < PAUSE_ITERATIONS; i++) x = (x * 31 + i) | 0;
-  pauseSink = x;
-}
 
 const NONE: unique symbol = Symbol('none');
 type None = typeof NONE;
@@ -728,8 +718,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   #waitDataSync(deadline: number): boolean {
     const until = performance.now() + SPIN_MS;
     do {
-      if (this.#hasData()) return true;
-      pause();
+      for (let i = 0; i < 64; i++) if (this.#hasData()) return true;
     } while (performance.now() < until);
     const ctl = this.#ctl;
     Atomics.add(ctl, I_DATA_WAITERS, 1);
