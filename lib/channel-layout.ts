@@ -63,7 +63,7 @@ export const RECORD_HEADER = 8;
 export const KIND_PAD = 0;
 export const KIND_BYTES = 1;
 export const KIND_STRING = 2;
-export const KIND_VALUE = 3; // v8.serialize (structured clone)
+export const KIND_VALUE = 3; // V8's serialization format (structured clone; see value-codec.ts)
 
 export const MIN_CAPACITY = 64;
 export const MAX_CAPACITY = 2 ** 30;
