@@ -374,7 +374,8 @@ function pythonLike(args) {
       if (p.onOutput) p.onOutput(out);
     });
     p.on('error', reject);
-    p.done = new Promise((r) => p.on('exit', (code) => r({ code, out })));
+    // 'close', not 'exit': the output may still be in the pipe when the process exits.
+    p.done = new Promise((r) => p.on('close', (code) => r({ code, out })));
     resolve(p);
   });
 }
