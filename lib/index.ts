@@ -47,3 +47,21 @@ export { AbortError, isSystemError } from './errors';
 export type { SystemError } from './errors';
 export { Channel } from './channel';
 export type { ChannelCreateOptions, ChannelWaitOptions } from './channel';
+export { Struct, StructLayout } from './struct';
+export type {
+  StructArrayOf,
+  StructDescription,
+  StructFieldInfo,
+  StructFields,
+  StructFieldsObject,
+  StructFieldType,
+  StructFieldValue,
+  StructHandleJSON,
+  StructLayoutDescription,
+  StructNumericType,
+  StructOptions,
+  StructScalarType,
+  StructSettable,
+  StructView,
+  StructViewBase,
+} from './struct';
