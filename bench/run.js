@@ -13,6 +13,7 @@ const ROWS = [
   require('./bulk'),
   require('./lifecycle'),
   require('./counter-mutex'),
+  require('./struct'),
   require('./mutex-uncontended'),
   require('./pingpong'),
   require('./channel'),

@@ -17,12 +17,15 @@ Options:
   --sleep MS         sleep before every increment, as the article's 5 ms (default 0)
   --lock KIND        semaphore | mutex | none | atomic (default semaphore)
   --width 1|8        1-byte counter that wraps at 256, or 8-byte little-endian (default 8)
+  --struct           the counter and the Mutex as fields of a Struct view
+                     ({ count: 'u64', lock: 'mutex' }): no offsets, no bytes by hand
   --json             print one JSON object instead of text
   -h, --help         show this help
 
 Examples (the article's two listings):
   shmem race --width 1 --iterations 127 --sleep 5     # 255
   shmem race --width 8 --iterations 1000 --sleep 5    # 2001
+  shmem race --struct --lock mutex --iterations 100000
 
 Exit codes: 0 done; 1 the race failed (a child crashed); 2 usage error;
 129 / 130 / 131 / 143 interrupted by SIGHUP (terminal closed) / SIGINT /
@@ -37,7 +40,7 @@ function formatRate(opsPerSecond: number): string {
 export function describeRace(r: RaceResult): string {
   const lock = { none: 'no lock', atomic: 'Atomics.add', semaphore: 'Semaphore', mutex: 'Mutex' }[r.lock];
   return (
-    `${r.procs} processes × ${r.iterations} increments, ${r.width}-byte counter, ${lock}` +
+    `${r.procs} processes × ${r.iterations} increments, ${r.width}-byte counter${r.struct ? ' (a Struct field)' : ''}, ${lock}` +
     (r.sleep > 0 ? `, ${r.sleep} ms sleep` : '') +
     `\nfinal ${r.final}, expected ${r.expected}, lost ${r.lost}` +
     `\n${r.seconds.toFixed(3)} s, ${formatRate(r.opsPerSecond)}`
@@ -54,6 +57,7 @@ export const command: Command = {
       sleep: { type: 'string' },
       lock: { type: 'string' },
       width: { type: 'string' },
+      struct: { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (values.help) {
@@ -76,6 +80,7 @@ export const command: Command = {
         sleep,
         lock,
         width,
+        struct: values.struct === true,
         signal,
         onProgress: live
           ? (done, total, counter) =>

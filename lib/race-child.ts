@@ -1,13 +1,16 @@
 // A child of `shmem race`: attaches by name, waits for 'go', increments the
 // shared counter, reports, closes. Forked by lib/race.ts.
 import { Mutex, SharedMemory, Semaphore } from './index';
-import { ChildOptions, COUNTER_OFFSET, MUTEX_OFFSET, progressIndex } from './race-layout';
+import { ChildOptions, COUNTER_OFFSET, MUTEX_OFFSET, progressIndex, RACE_STRUCT } from './race-layout';
 
 const opts = JSON.parse(process.argv[2]) as ChildOptions;
 
 const shm = SharedMemory.open(opts.shm);
 const sem = opts.sem ? Semaphore.open(opts.sem) : undefined;
-const mutex = opts.lock === 'mutex' ? Mutex.attach(shm, MUTEX_OFFSET) : undefined;
+// --struct: the counter and the lock are fields of a view.
+const view8 = opts.struct && opts.width === 8 ? RACE_STRUCT[8].attach(shm, 0) : undefined;
+const view1 = opts.struct && opts.width === 1 ? RACE_STRUCT[1].attach(shm, 0) : undefined;
+const mutex = opts.lock === 'mutex' ? (view8?.lock ?? view1?.lock ?? Mutex.attach(shm, MUTEX_OFFSET)) : undefined;
 const buf = shm.buffer;
 const progress = new Float64Array(buf.buffer, 0, buf.length >> 3);
 const myProgress = progressIndex(opts.index);
@@ -17,7 +20,11 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 // `buf[0] = buf[0] + 1` does: without a lock, increments are lost.
 const u32 = new Uint32Array(buf.buffer, COUNTER_OFFSET, 2);
 function incrementPlain(): void {
-  if (opts.width === 1) {
+  if (view8) {
+    view8.count += 1n;
+  } else if (view1) {
+    view1.count = view1.count + 1; // wraps at 256, as the typed array's store does
+  } else if (opts.width === 1) {
     buf[COUNTER_OFFSET] = buf[COUNTER_OFFSET] + 1; // wraps at 256 as in the article
   } else {
     // 8-byte little-endian, as int.to_bytes(8, 'little'); two 32-bit halves
@@ -35,7 +42,9 @@ function incrementPlain(): void {
 const u8 = new Uint8Array(buf.buffer, COUNTER_OFFSET, 1);
 const i64 = new BigInt64Array(buf.buffer, COUNTER_OFFSET, 1);
 function incrementAtomic(): void {
-  if (opts.width === 1) Atomics.add(u8, 0, 1);
+  if (view8) RACE_STRUCT[8].add(view8, 'count', 1n);
+  else if (view1) RACE_STRUCT[1].add(view1, 'count', 1);
+  else if (opts.width === 1) Atomics.add(u8, 0, 1);
   else Atomics.add(i64, 0, 1n);
 }
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 import { isStopSignal } from './cli-interrupt';
 import { Mutex, SharedMemory, Semaphore } from './index';
-import { ChildOptions, COUNTER_OFFSET, LockKind, MUTEX_OFFSET, progressIndex, readCounter, segmentSize, Width } from './race-layout';
+import { ChildOptions, COUNTER_OFFSET, LockKind, MUTEX_OFFSET, progressIndex, RACE_STRUCT, readCounter, segmentSize, Width } from './race-layout';
 
 export interface RaceOptions {
   procs: number;
@@ -14,6 +14,8 @@ export interface RaceOptions {
   sleep: number;
   lock: LockKind;
   width: Width;
+  /** The counter and the Mutex as fields of a Struct view (same bytes). */
+  struct?: boolean;
   /** Called about every `progressMs` with the increments done so far and the shared counter's value. */
   onProgress?: (done: number, total: number, counter: number) => void;
   progressMs?: number;
@@ -29,6 +31,7 @@ export interface RaceResult {
   iterations: number;
   width: Width;
   lock: LockKind;
+  struct: boolean;
   sleep: number;
   seconds: number;
   opsPerSecond: number;
@@ -38,6 +41,7 @@ const CHILD = path.join(__dirname, 'race-child.js');
 
 export async function runRace(options: RaceOptions): Promise<RaceResult> {
   const { procs, iterations, sleep, lock, width } = options;
+  const struct = options.struct === true;
   const total = procs * iterations;
   const shm = SharedMemory.create({ size: segmentSize(procs) });
   let sem: Semaphore | undefined;
@@ -45,7 +49,8 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     if (lock === 'semaphore') sem = Semaphore.create({ value: 1 });
-    if (lock === 'mutex') Mutex.create(shm, MUTEX_OFFSET);
+    if (struct) RACE_STRUCT[width].create(shm, 0); // zero-fills; its mutex field is the Mutex at MUTEX_OFFSET
+    else if (lock === 'mutex') Mutex.create(shm, MUTEX_OFFSET);
     // The article starts the counter at 1.
     if (width === 1) shm.buffer[COUNTER_OFFSET] = 1;
     else shm.buffer.writeBigUInt64LE(1n, COUNTER_OFFSET);
@@ -64,7 +69,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
       const fail = (err: Error) => reject(err);
       options.signal?.addEventListener('abort', () => fail(new Error('race aborted')), { once: true });
       for (let index = 0; index < procs; index++) {
-        const childOptions: ChildOptions = { shm: shm.name, sem: sem?.name, index, iterations, sleep, lock, width };
+        const childOptions: ChildOptions = { shm: shm.name, sem: sem?.name, index, iterations, sleep, lock, width, struct };
         const child = fork(CHILD, [JSON.stringify(childOptions)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         children.push(child);
         let done = false;
@@ -102,7 +107,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     // A 1-byte counter wraps as in the article, so lost updates are known modulo 256.
     const expected = width === 1 ? (1 + total) % 256 : 1 + total;
     const lost = width === 1 ? (expected - final + 256) % 256 : expected - final;
-    return { final, expected, lost, procs, iterations, width, lock, sleep, seconds, opsPerSecond: total / seconds };
+    return { final, expected, lost, procs, iterations, width, lock, struct, sleep, seconds, opsPerSecond: total / seconds };
   } finally {
     if (timer) clearInterval(timer);
     // A child that failed may hold the semaphore: the others would wait forever.

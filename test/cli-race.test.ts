@@ -194,6 +194,18 @@ describe('shmem race --json', () => {
     expect(j1).toMatchObject({ final: 255, expected: 255, lost: 0, lock: 'atomic', width: 1 });
   });
 
+  test('--struct: the counter and the lock as Struct fields, exact under mutex, semaphore and atomic, racy without', async () => {
+    for (const lock of ['mutex', 'semaphore', 'atomic']) {
+      const { json } = await race(['--struct', '--lock', lock, '--width', '8', '--iterations', '5000', '--sleep', '0']);
+      expect(json).toMatchObject({ final: 10001, expected: 10001, lost: 0, lock, struct: true, width: 8 });
+    }
+    const { json: j1 } = await race(['--struct', '--lock', 'mutex', '--width', '1', '--iterations', '127', '--sleep', '0']);
+    expect(j1).toMatchObject({ final: 255, expected: 255, lost: 0, struct: true, width: 1 });
+    const { json: none } = await race(['--struct', '--lock', 'none', '--width', '8', '--iterations', '1000', '--sleep', '0']);
+    expect(none.lost).toBe(none.expected - none.final);
+    expect(none.final).toBeLessThanOrEqual(none.expected);
+  });
+
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     test(`${sig} during a long race: the CLI stops and removes its names`, async () => {
       const run = await runCli(
