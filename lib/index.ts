@@ -65,3 +65,5 @@ export type {
   StructView,
   StructViewBase,
 } from './struct';
+export { ShareableList } from './shareable-list';
+export type { ShareableListCreateOptions, ShareableListDescription, ShareableListJSON, ShareableValue } from './shareable-list';
