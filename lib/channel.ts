@@ -38,6 +38,7 @@ import {
   SEND_LOCK_OFFSET,
 } from './channel-layout';
 import { AbortError, closedError, codeError, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { type ChannelDescription, defineDescription, type HandleJSON } from './handle-description';
 import { Mutex } from './mutex';
 import { pendingWait } from './pending-wait';
 import { nativeHandle, onClose, SharedMemory } from './shared-memory';
@@ -238,6 +239,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     this.#d32 = new Int32Array(buf.buffer, buf.byteOffset + HEADER_BYTES, n / 4);
     this.#sendLock = Mutex.attach(shm, SEND_LOCK_OFFSET);
     this.#recvLock = Mutex.attach(shm, RECV_LOCK_OFFSET);
+    defineDescription(this, { kind: 'channel', name: shm.name });
   }
 
   /**
@@ -365,6 +367,24 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   /** True after `close()`. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** What another process or thread needs to open this channel: see {@link attach}. */
+  declare readonly $shmem: ChannelDescription;
+
+  /**
+   * `{ $shmem }`: what `JSON.stringify` writes, so that a channel can be put
+   * in a message and opened at the other end with {@link attach}.
+   *
+   * @example
+   * ```ts
+   * import { fork } from 'node:child_process';
+   * declare const ch: Channel;
+   * fork('./worker.js').send({ jobs: ch }); // the worker: const { jobs } = attach(message)
+   * ```
+   */
+  toJSON(): HandleJSON<ChannelDescription> {
+    return { $shmem: this.$shmem };
   }
 
   /** True once any handle has called {@link Channel.end}: sends fail, receivers drain what is left. */

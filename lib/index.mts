@@ -3,5 +3,5 @@
 // module instance per process whichever way it is loaded, so classes and
 // instanceof agree and the native state is shared (no dual-package hazard).
 // test/esm.test.ts checks that this list matches index.ts.
-export { SharedMemory, Semaphore, Mutex, Channel, Struct, StructLayout, ShareableList, wait, waitAsync, notify, AbortError, isSystemError } from './index.js';
+export { SharedMemory, Semaphore, Mutex, Channel, Struct, StructLayout, ShareableList, attach, wait, waitAsync, notify, AbortError, isSystemError } from './index.js';
 export type * from './index.js';

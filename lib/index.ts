@@ -67,3 +67,5 @@ export type {
 } from './struct';
 export { ShareableList } from './shareable-list';
 export type { ShareableListCreateOptions, ShareableListDescription, ShareableListJSON, ShareableValue } from './shareable-list';
+export { attach } from './attach';
+export type { ChannelDescription, HandleJSON, MutexDescription, SemaphoreDescription, SharedMemoryDescription } from './handle-description';

@@ -1,5 +1,6 @@
 import { native } from './binding';
 import { AbortError, closedError, codeError, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { defineDescription, type HandleJSON, type MutexDescription } from './handle-description';
 import { pendingWait } from './pending-wait';
 import { nativeHandle, onClose, SharedMemory } from './shared-memory';
 import { validateAbortSignal, validateOptions, validateTimeout } from './validators';
@@ -101,6 +102,25 @@ export class Mutex {
     this.#shm = shm;
     this.#offset = offset;
     this.#words = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset + offset, 4);
+    defineDescription(this, { kind: 'mutex', name: shm.name, offset });
+  }
+
+  /** What another process or thread needs to attach this mutex (its segment and offset): see {@link attach}. */
+  declare readonly $shmem: MutexDescription;
+
+  /**
+   * `{ $shmem }`: what `JSON.stringify` writes, so that a mutex can be put
+   * in a message and attached at the other end with {@link attach}.
+   *
+   * @example
+   * ```ts
+   * import { fork } from 'node:child_process';
+   * declare const m: Mutex;
+   * fork('./child.js').send({ lock: m }); // the child: const { lock } = attach(message)
+   * ```
+   */
+  toJSON(): HandleJSON<MutexDescription> {
+    return { $shmem: this.$shmem };
   }
 
   /**

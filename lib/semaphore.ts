@@ -1,6 +1,7 @@
 import { native } from './binding';
 import { AbortError, closedError } from './errors';
 import { ExitUnlinkKind, unlinkNow, unlinkOnExit } from './exit-unlink';
+import { defineDescription, type HandleJSON, type SemaphoreDescription } from './handle-description';
 import { createUnderName, osName } from './names';
 import { pendingWait } from './pending-wait';
 import {
@@ -88,6 +89,25 @@ export class Semaphore implements Disposable {
   private constructor(name: string, handle: unknown) {
     this.name = name;
     this.#handle = handle;
+    defineDescription(this, { kind: 'semaphore', name });
+  }
+
+  /** What another process or thread needs to open this semaphore: see {@link attach}. */
+  declare readonly $shmem: SemaphoreDescription;
+
+  /**
+   * `{ $shmem }`: what `JSON.stringify` writes, so that a semaphore can be
+   * put in a message and opened at the other end with {@link attach}.
+   *
+   * @example
+   * ```ts
+   * import { fork } from 'node:child_process';
+   * declare const sem: Semaphore;
+   * fork('./child.js').send({ sem }); // the child: const { sem } = attach(message)
+   * ```
+   */
+  toJSON(): HandleJSON<SemaphoreDescription> {
+    return { $shmem: this.$shmem };
   }
 
   /**

@@ -20,6 +20,7 @@
 // then cuts the bytes), and a string or bytes that ends in NUL is refused
 // (Python would strip it, gh-106939).
 import { codeError, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { defineDescription } from './handle-description';
 import { SharedMemory } from './shared-memory';
 import { validateOptions } from './validators';
 
@@ -115,6 +116,15 @@ function sameValue(a: ShareableValue, b: unknown): boolean {
   return a === b;
 }
 
+// Set in ShareableList's static block: a list over a segment already open
+// (attach() opens each segment once for all the handles that live in it).
+let listFromSegment: (shm: SharedMemory) => ShareableList;
+
+/** @internal A ShareableList over `shm`, which it then uses (and closes). */
+export function shareableListOver(shm: SharedMemory): ShareableList {
+  return listFromSegment(shm);
+}
+
 /**
  * A fixed-length list in a named segment, in the layout of Python's
  * `multiprocessing.shared_memory.ShareableList`: a Python process opens it
@@ -131,6 +141,10 @@ function sameValue(a: ShareableValue, b: unknown): boolean {
  * ```
  */
 export class ShareableList implements Iterable<ShareableValue> {
+  static {
+    listFromSegment = (shm) => new ShareableList(shm);
+  }
+
   readonly #shm: SharedMemory;
   /** Where each item's bytes start in the data area; [length] is the area's size. */
   readonly #offsets: number[];
@@ -139,7 +153,7 @@ export class ShareableList implements Iterable<ShareableValue> {
   readonly #formatsStart: number;
   readonly #codesStart: number;
   /** Describes the list: what another process needs to open it (its segment's name). */
-  readonly $shmem!: ShareableListDescription;
+  declare readonly $shmem: ShareableListDescription;
 
   private constructor(shm: SharedMemory) {
     this.#shm = shm;
@@ -159,7 +173,7 @@ export class ShareableList implements Iterable<ShareableValue> {
     this.#formatsStart = this.#dataStart + this.#offsets[this.#length];
     this.#codesStart = this.#formatsStart + 8 * this.#length;
     if (this.#codesStart + this.#length > buf.length) throw fail(`${buf.length} bytes for ${this.#length} items`);
-    Object.defineProperty(this, '$shmem', { value: { kind: 'shareable-list', name: shm.name }, enumerable: true });
+    defineDescription(this, { kind: 'shareable-list', name: shm.name });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { native } from './binding';
 import { closedError } from './errors';
 import { ExitUnlinkKind, unlinkNow, unlinkOnExit } from './exit-unlink';
+import { defineDescription, type HandleJSON, type SharedMemoryDescription } from './handle-description';
 import { createUnderName, osName } from './names';
 import { SIZE_MAX, validateBoolean, validateInteger, validateMode, validateName, validateOptions } from './validators';
 
@@ -122,6 +123,25 @@ export class SharedMemory implements Disposable {
     this.#handle = arrayBuffer;
     this.#buffer = buffer;
     (arrayBuffer as { [kOwner]?: SharedMemory })[kOwner] = this;
+    defineDescription(this, { kind: 'shared-memory', name });
+  }
+
+  /** What another process or thread needs to open this segment: see {@link attach}. */
+  declare readonly $shmem: SharedMemoryDescription;
+
+  /**
+   * `{ $shmem }`: what `JSON.stringify` writes, so that a segment can be put
+   * in a message and opened at the other end with {@link attach}.
+   *
+   * @example
+   * ```ts
+   * import { fork } from 'node:child_process';
+   * declare const shm: SharedMemory;
+   * fork('./child.js').send({ shm }); // the child: const { shm } = attach(message)
+   * ```
+   */
+  toJSON(): HandleJSON<SharedMemoryDescription> {
+    return { $shmem: this.$shmem };
   }
 
   /**

@@ -213,7 +213,7 @@ export function generateViewClass(layout: Layout, guaranteed: number): ViewClass
         this.#b1 = b; this.#b2 = b >> 1; this.#b4 = b >> 2; this.#b8 = b >> 3;
         ${[...used].map((k) => `this.#${k} = m.${k};`).join(' ')}
         ${subs.join(' ')}
-        Object.defineProperty(this, '$shmem', { value: description, enumerable: true });
+        Object.defineProperty(this, '$shmem', { value: Object.freeze(description), enumerable: true });
         H.infos.set(this, info);
       }
       toJSON() { return { $shmem: this.$shmem }; }
