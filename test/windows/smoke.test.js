@@ -20,7 +20,7 @@ if (process.argv[2] === 'child') {
   const [, , , role, shmName, semName, k] = process.argv;
   const shm = SharedMemory.open(shmName);
   const K = Number(k);
-  process.once('message', async () => {
+  process.once('message', async (msg) => {
     const view = new Int32Array(shm.buffer.buffer, 0, 16);
     if (role === 'echo') {
       process.send({ saw: shm.buffer.toString('utf8', 0, 5) });
@@ -73,6 +73,15 @@ if (process.argv[2] === 'child') {
     } else if (role === 'atomic') {
       const v = new Int32Array(shm.buffer.buffer, 0, 1);
       for (let i = 0; i < K; i++) Atomics.add(v, 0, 1);
+    } else if (role === 'handles') {
+      // The message holds a Struct view and a ShareableList, sent as JSON.
+      const { attach, Struct } = require('../..');
+      const h = attach(msg);
+      for (let i = 0; i < K; i++) h.stats.lock.withLockSync(() => { h.stats.count += 1n; });
+      Struct.layoutOf(h.stats).add(h.stats, 'hits', K);
+      h.list.set(0, 'child');
+      h.list.close();
+      Struct.segmentOf(h.stats).close();
     }
     shm.close();
     process.send({ done: true }, () => process.disconnect());
@@ -411,6 +420,25 @@ test('Python\'s SharedMemory(name=..., create=True) block opens by name in Node,
     mine.close();
   }
   assert.strictEqual((await (await pythonLike(['read', mine.name, '1'])).done).code, 4); // gone with the last handle
+});
+
+test('Struct, ShareableList and attach across processes: handles sent as JSON, a counter exact under a mutex field', async () => {
+  const { Struct, ShareableList } = require('../..');
+  const Stats = Struct.define({ lock: 'mutex', count: 'u64', hits: 'u32' });
+  await withSegment(4096, async (shm) => {
+    const stats = Stats.create(shm, 64);
+    const list = ShareableList.create(['parent', 1], { name: unique() });
+    try {
+      const kids = [await started('handles', shm.name, '-', '300'), await started('handles', shm.name, '-', '300')];
+      for (const c of kids) c.send({ stats, list });
+      for (const c of kids) await finished(c);
+      assert.strictEqual(stats.count, 600n);
+      assert.strictEqual(stats.hits, 600);
+      assert.deepStrictEqual(list.toArray(), ['child', 1]);
+    } finally {
+      list.close();
+    }
+  });
 });
 
 test('a killed holder\'s Mutex is taken over, with ownerDied', async () => {
