@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { Mutex, SharedMemory, Struct } from '..';
+import { Mutex, notify, SharedMemory, Struct, wait } from '..';
 import { cleanupNames, forkFixture, killChildren, onceExit, onceMessage, uniqueName } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -121,6 +121,10 @@ describe('Struct views', () => {
     expect(v.ai32).toBeInstanceOf(Int32Array);
     expect(Atomics.add(v.ai32, 1, 2)).toBe(8);
     expect(v.ai32[1]).toBe(10);
+    // … and so do shmem's cross-process wait/notify on an i32 array's elements.
+    expect(wait(v.ai32, 1, 123, 0)).toBe('not-equal');
+    expect(wait(v.ai32, 1, 10, 0)).toBe('timed-out');
+    expect(notify(v.ai32, 1)).toBe(0);
     expect(v.m).toBeInstanceOf(Mutex);
     expect(v.ps.length).toBe(2);
     expect(Object.isFrozen(v.ps)).toBe(true);
