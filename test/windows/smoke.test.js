@@ -1,4 +1,4 @@
-// Windows smoke suite (issue 5): the cross-process behaviour on the
+// Windows smoke suite: the cross-process behaviour on the
 // mingw-built prebuild, with Node's own test runner (jest is too heavy under
 // wine). Run on Linux through wine by scripts/test-windows.sh (node.exe 20
 // and 22); on Windows:
