@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { FIXTURES, onceExit, PACKAGE_ROOT } from './helpers';
 
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 const running = new Set<ChildProcess>();
 
 afterEach(() => {

@@ -1,11 +1,11 @@
-// `node dist/cli.js race --json ...`: the article's experiment from the command line.
+// `node dist/cli/main.js race --json ...`: the article's experiment from the command line.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { cleanupNames, killChildren, PACKAGE_ROOT } from './helpers';
 
-const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 const spawned = new Set<ChildProcess>();
 

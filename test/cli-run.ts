@@ -1,4 +1,4 @@
-// Runs the built command line (`node dist/cli.js ...`) for the CLI tests, and
+// Runs the built command line (`node dist/cli/main.js ...`) for the CLI tests, and
 // removes what a test made in /dev/shm beyond named objects.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { SharedMemory, Semaphore } from '..';
 import { FIXTURES, PACKAGE_ROOT } from './helpers';
 
-export const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
+export const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 if (!fs.existsSync(CLI)) {
   // eslint-disable-next-line no-console

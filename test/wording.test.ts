@@ -35,7 +35,7 @@ describe('the words users see', () => {
   }, 120_000);
 
   test('the README, the docs and the library source (API comments, error messages) never speak of seeds or issues', () => {
-    const files = ['README.md', ...fs.readdirSync(path.join(PACKAGE_ROOT, 'lib')).map((f) => path.join('lib', f))];
+    const files = ['README.md', ...(fs.readdirSync(path.join(PACKAGE_ROOT, 'lib'), { recursive: true }) as string[]).map((f) => path.join('lib', f))];
     const docs = path.join(PACKAGE_ROOT, 'docs');
     if (fs.existsSync(docs)) for (const f of fs.readdirSync(docs)) if (f.endsWith('.md')) files.push(path.join('docs', f));
     const found: string[] = [];

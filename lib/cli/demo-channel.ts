@@ -1,10 +1,10 @@
 // The demo's second part: messages from one process to another, through a
 // Channel and through process.send, the same messages side by side. The
-// receiving child is lib/demo-channel-child.ts.
+// receiving child is lib/cli/demo-channel-child.ts.
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 
-import { Channel } from './index';
+import { Channel } from '../index';
 
 const CHILD = path.join(__dirname, 'demo-channel-child.js');
 

@@ -1,8 +1,8 @@
 // `shmem info NAME...`: one segment's or semaphore's size, mode, owner and times.
-import { Command, complain, EXIT, parseOptions, print, UsageError } from './cli-command';
-import { formatAge, jsonArray, shown, symbolicMode } from './cli-format';
-import { addUsers, keyOf, kindsFrom, lookup, nameProblem, ObjectInfo, SHM_DIR } from './cli-objects';
-import { commandLine, ProcessUse, Usage } from './cli-users';
+import { Command, complain, EXIT, parseOptions, print, UsageError } from '../command';
+import { formatAge, jsonArray, shown, symbolicMode } from '../format';
+import { addUsers, keyOf, kindsFrom, lookup, nameProblem, ObjectInfo, SHM_DIR } from '../objects';
+import { commandLine, ProcessUse, Usage } from '../users';
 
 const help = `Usage: shmem info [--segment | --semaphore] [--json] NAME...
 

@@ -1,8 +1,8 @@
 // `shmem race`: the article's experiment, processes racing on a shared counter.
-import { Command, nonNegative, parseOptions, positiveInt, print, UsageError } from './cli-command';
-import { runInterruptible } from './cli-interrupt';
-import { runRace, RaceResult } from './race';
-import { LOCK_KINDS, LockKind, Width } from './race-layout';
+import { Command, nonNegative, parseOptions, positiveInt, print, UsageError } from '../command';
+import { runInterruptible } from '../interrupt';
+import { runRace, RaceResult } from '../race';
+import { LOCK_KINDS, LockKind, Width } from '../race-layout';
 
 const help = `Usage: shmem race [options]
 

@@ -1,9 +1,9 @@
 // `shmem rm NAME...`: removes exactly the segments (or semaphores) named, through
 // the library's unlink, so it works wherever the library does.
-import { Command, complain, EXIT, parseOptions, print, UsageError } from './cli-command';
-import { shown } from './cli-format';
-import { IN_SHM_DIR, isMissing, Kind, kindsFrom, lookup, nameProblem, SHM_DIR } from './cli-objects';
-import { Semaphore, SharedMemory } from './index';
+import { Command, complain, EXIT, parseOptions, print, UsageError } from '../command';
+import { shown } from '../format';
+import { IN_SHM_DIR, isMissing, Kind, kindsFrom, lookup, nameProblem, SHM_DIR } from '../objects';
+import { Semaphore, SharedMemory } from '../../index';
 
 const help = `Usage: shmem rm [--segment | --semaphore] [--force] [--verbose] NAME...
 

@@ -5,7 +5,7 @@
 // reports a job killed by it.
 import { constants } from 'node:os';
 
-import { EXIT } from './cli-command';
+import { EXIT } from './command';
 
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 export type StopSignal = (typeof STOP_SIGNALS)[number];

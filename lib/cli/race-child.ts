@@ -1,6 +1,6 @@
 // A child of `shmem race`: attaches by name, waits for 'go', increments the
-// shared counter, reports, closes. Forked by lib/race.ts.
-import { Mutex, SharedMemory, Semaphore } from './index';
+// shared counter, reports, closes. Forked by lib/cli/race.ts.
+import { Mutex, SharedMemory, Semaphore } from '../index';
 import { ChildOptions, COUNTER_OFFSET, MUTEX_OFFSET, progressIndex, RACE_STRUCT } from './race-layout';
 
 const opts = JSON.parse(process.argv[2]) as ChildOptions;

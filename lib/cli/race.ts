@@ -3,8 +3,8 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 
-import { isStopSignal } from './cli-interrupt';
-import { Mutex, SharedMemory, Semaphore } from './index';
+import { isStopSignal } from './interrupt';
+import { Mutex, SharedMemory, Semaphore } from '../index';
 import { ChildOptions, COUNTER_OFFSET, LockKind, MUTEX_OFFSET, progressIndex, RACE_STRUCT, readCounter, segmentSize, Width } from './race-layout';
 
 export interface RaceOptions {
@@ -91,7 +91,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
           // A stop signal to the whole process group: a child may die of it
           // before this process has run its own handler (children ignore them,
           // but only once Node has booted them). Said so, the CLI reports an
-          // interruption rather than a crash (cli-interrupt.ts).
+          // interruption rather than a crash (interrupt.ts).
           if (isStopSignal(signal)) Object.assign(err, { interruptedBy: signal });
           fail(err);
         });

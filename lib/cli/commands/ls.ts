@@ -1,7 +1,7 @@
 // `shmem ls`: the segments and semaphores on this machine (Linux: /dev/shm).
-import { Command, EXIT, parseOptions, print, complain } from './cli-command';
-import { formatAge, jsonArray, shown, table } from './cli-format';
-import { addUsers, IN_SHM_DIR, listObjects, ObjectInfo, SHM_DIR } from './cli-objects';
+import { Command, EXIT, parseOptions, print, complain } from '../command';
+import { formatAge, jsonArray, shown, table } from '../format';
+import { addUsers, IN_SHM_DIR, listObjects, ObjectInfo, SHM_DIR } from '../objects';
 
 const help = `Usage: shmem ls [--json] [--all]
 

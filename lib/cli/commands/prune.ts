@@ -1,8 +1,8 @@
 // `shmem prune`: removes the segments and semaphores that nobody uses any
 // more (left behind by programs that were killed), and nothing else.
-import { Command, complain, EXIT, parseOptions, print, UsageError } from './cli-command';
-import { formatAge, jsonArray, shown } from './cli-format';
-import { addUsers, IN_SHM_DIR, keyOf, listObjects, ObjectInfo, SHM_DIR } from './cli-objects';
+import { Command, complain, EXIT, parseOptions, print, UsageError } from '../command';
+import { formatAge, jsonArray, shown } from '../format';
+import { addUsers, IN_SHM_DIR, keyOf, listObjects, ObjectInfo, SHM_DIR } from '../objects';
 
 const help = `Usage: shmem prune [--older-than DURATION] [--dry-run] [--json]
 
@@ -97,7 +97,7 @@ export const command: Command = {
       return EXIT.UNSUPPORTED;
     }
     // Loaded only here: the kernel's proof needs the native addon.
-    const { native } = await import('./binding');
+    const { native } = await import('../../binding');
     // Someone who opens a name while we hold its lease makes the kernel send
     // us SIGIO, whose default action would end this process mid-way.
     const onSigio = () => {};

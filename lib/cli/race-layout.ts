@@ -5,7 +5,7 @@
 //   [128 + 64·i, +8)   progress of child i (a float64 its owner alone writes),
 //                      a cache line each so that progress stores do not slow
 //                      down the counter's line
-import { Struct } from './struct';
+import { Struct } from '../struct';
 
 export const COUNTER_OFFSET = 0;
 export const MUTEX_OFFSET = 64;

@@ -1,7 +1,7 @@
-// The receiving side of the demo's message part (lib/demo-channel.ts): takes
+// The receiving side of the demo's message part (lib/cli/demo-channel.ts): takes
 // N messages from the Channel, then N from process.send, timing each from the
 // first message to the last.
-import { Channel } from './index';
+import { Channel } from '../index';
 
 const [name, countArg] = process.argv.slice(2);
 const count = Number(countArg);

@@ -1,21 +1,21 @@
 #!/usr/bin/env node
 // `shmem` command line: finds the command and maps its outcome to an exit code.
-// Each command lives in lib/cli-<name>.ts and is loaded only when run, so that
+// Each command lives in lib/cli/commands/<name>.ts and is loaded only when run, so that
 // `shmem --help` and `shmem ls` (on Linux) work even without the native addon.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
 
-import { Command, complain, EXIT, print, UsageError } from './cli-command';
-import { interruptedCode } from './cli-interrupt';
+import { Command, complain, EXIT, print, UsageError } from './command';
+import { interruptedCode } from './interrupt';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
-  ls: { summary: 'List the shared-memory segments and semaphores on this machine (Linux)', load: () => import('./cli-ls') },
-  info: { summary: 'Show the size, mode, owner and times of a segment or semaphore', load: () => import('./cli-info') },
-  rm: { summary: 'Remove segments or semaphores by name', load: () => import('./cli-rm') },
-  prune: { summary: 'Remove the segments and semaphores that no process uses (Linux)', load: () => import('./cli-prune') },
-  race: { summary: 'Processes attach to a shared segment by name and race to increment a counter', load: () => import('./cli-race') },
-  demo: { summary: 'The race without a lock, with a Semaphore, a Mutex and Atomics, side by side', load: () => import('./cli-demo') },
+  ls: { summary: 'List the shared-memory segments and semaphores on this machine (Linux)', load: () => import('./commands/ls') },
+  info: { summary: 'Show the size, mode, owner and times of a segment or semaphore', load: () => import('./commands/info') },
+  rm: { summary: 'Remove segments or semaphores by name', load: () => import('./commands/rm') },
+  prune: { summary: 'Remove the segments and semaphores that no process uses (Linux)', load: () => import('./commands/prune') },
+  race: { summary: 'Processes attach to a shared segment by name and race to increment a counter', load: () => import('./commands/race') },
+  demo: { summary: 'The race without a lock, with a Semaphore, a Mutex and Atomics, side by side', load: () => import('./commands/demo') },
 };
 
 const HELP = `Usage: shmem <command> [options]
@@ -37,7 +37,7 @@ interrupted by signal N: 129 SIGHUP (terminal closed), 130 SIGINT (Ctrl-C),
 131 SIGQUIT, 143 SIGTERM.`;
 
 function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -1,8 +1,8 @@
 // `shmem demo` (`npm run demo`): the race without a lock, with a Semaphore, a
 // Mutex and Atomics, side by side.
-import { Command, parseOptions, positiveInt, print } from './cli-command';
-import { runInterruptible } from './cli-interrupt';
-import { runDemo } from './demo';
+import { Command, parseOptions, positiveInt, print } from '../command';
+import { runInterruptible } from '../interrupt';
+import { runDemo } from '../demo';
 
 const help = `Usage: shmem demo [options]
 

@@ -5,13 +5,13 @@
 // opening it through the library.
 import * as fs from 'node:fs';
 
-import { ChannelSummary, HEADER_BYTES, readChannelHeader } from './channel-layout';
-import { UsageError } from './cli-command';
-import { octalMode } from './cli-format';
-import { groupName, userName } from './cli-owners';
-import { objectKey, scanUsers, Usage } from './cli-users';
-import { isSystemError } from './errors';
-import { NAME_MAX_BYTES, SEM_NAME_MAX_BYTES, validateName } from './validators';
+import { ChannelSummary, HEADER_BYTES, readChannelHeader } from '../channel-layout';
+import { UsageError } from './command';
+import { octalMode } from './format';
+import { groupName, userName } from './owners';
+import { objectKey, scanUsers, Usage } from './users';
+import { isSystemError } from '../errors';
+import { NAME_MAX_BYTES, SEM_NAME_MAX_BYTES, validateName } from '../validators';
 
 export type Kind = 'segment' | 'semaphore';
 export const KINDS: readonly Kind[] = ['segment', 'semaphore'];
@@ -156,7 +156,7 @@ export function keyOf(o: ObjectInfo): string | null {
 
 /**
  * Fills in `pids` and `unknownProcesses` of the objects (Linux: a scan of
- * /proc, cli-users.ts) and returns the scan, for callers that want more.
+ * /proc, users.ts) and returns the scan, for callers that want more.
  */
 export function addUsers(objects: ObjectInfo[]): Usage | null {
   if (!IN_SHM_DIR) return null;
@@ -248,7 +248,7 @@ export async function lookup(kind: Kind, name: string): Promise<ObjectInfo | nul
     return info;
   }
   // Loaded here only: listing and stat'ing on Linux need no native addon.
-  const { SharedMemory, Semaphore } = await import('./index');
+  const { SharedMemory, Semaphore } = await import('../index');
   try {
     if (kind === 'semaphore') {
       Semaphore.open(name).close();
