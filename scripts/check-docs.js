@@ -11,6 +11,10 @@
 //     checks them all in one run. An example without its own import from
 //     'shmem' gets one for every export; it declares what it assumes
 //     (`declare const shm: SharedMemory;`).
+//  4. the code blocks of README.md, CONTRIBUTING.md and docs/*.md hold: each
+//     ```ts block type-checks as an @example does, and each ```js block
+//     parses (node --check, as an ES module so that top-level await is
+//     allowed; most are parts of programs, with the rest declared in prose).
 // Usage: node scripts/check-docs.js [typedoc-json] (default: the "json" output
 // in typedoc.json).
 'use strict';
@@ -129,6 +133,33 @@ function typeCheck(exportNames) {
   }
 }
 
+// The code blocks of the Markdown documentation (point 4).
+function collectMarkdown() {
+  const docs = path.join(ROOT, 'docs');
+  const files = ['README.md', 'CONTRIBUTING.md', ...fs.readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f))];
+  const js = [];
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+    for (const m of text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)) {
+      const line = text.slice(0, m.index).split('\n').length;
+      if (m[1] === 'ts' || m[1] === 'typescript') examples.push({ where: `${f}:${line}`, code: m[2] });
+      else if (m[1] === 'js' || m[1] === 'javascript') js.push({ where: `${f}:${line}`, code: m[2] });
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'shmem-md-'));
+  try {
+    js.forEach(({ where, code }, i) => {
+      const file = path.join(dir, `block${i}.mjs`);
+      fs.writeFileSync(file, code);
+      const r = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+      if (r.status !== 0) problems.push(`${where}: the js block does not parse:\n${r.stderr.trim()}`);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return js.length;
+}
+
 function main() {
   const file = jsonPath();
   const project = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -140,6 +171,7 @@ function main() {
   }
 
   const exportNames = (project.children ?? []).map((c) => (c.kind & TYPE_ONLY ? `type ${c.name}` : c.name));
+  const jsBlocks = collectMarkdown();
   if (examples.length > 0) typeCheck(exportNames);
 
   if (problems.length > 0) {
@@ -147,7 +179,7 @@ function main() {
     for (const p of problems) console.error(`- ${p}`);
     process.exit(1);
   }
-  console.log(`check-docs: ${documented.size} exports documented, ${examples.length} examples type-check`);
+  console.log(`check-docs: ${documented.size} exports documented, ${examples.length} examples and Markdown ts blocks type-check, ${jsBlocks} js blocks parse`);
 }
 
 main();
