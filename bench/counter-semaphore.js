@@ -61,8 +61,10 @@ async function ipcOnce(K) {
   return (P * K) / (ms / 1000);
 }
 
-function pythonOnce(K) {
-  const r = runPython('counter_race.py', ['--mode', 'lock-q', '--P', P, '--K', K]);
+// MODE: counter_race.py's --mode (lock-q: an 8-byte counter under a Lock;
+// the struct row uses lock-bytes, the article's int.from_bytes/to_bytes).
+function pythonOnce(K, mode = 'lock-q') {
+  const r = runPython('counter_race.py', ['--mode', mode, '--P', P, '--K', K]);
   if (r.lost !== 0) throw new Error(`counter_race.py lost ${r.lost} increments`);
   return r.opsPerSec;
 }

@@ -13,7 +13,8 @@
 // Time = 'go' sent → last 'done' received (a), or the loop alone (b).
 
 const { SharedMemory } = require('..');
-const { stats, nowMs, owned, forkChild, check, runPython } = require('./lib');
+const { stats, nowMs, owned, forkChild, check } = require('./lib');
+const { pythonOnce } = require('./counter-semaphore');
 const { Counter, Fields } = require('./struct-layout');
 
 const P = 2;
@@ -36,12 +37,6 @@ async function counterOnce(K, mode) {
     for (const c of children) c.kill();
     release();
   }
-}
-
-function pythonOnce(K) {
-  const r = runPython('counter_race.py', ['--mode', 'lock-bytes', '--P', P, '--K', K]);
-  if (r.lost !== 0) throw new Error(`counter_race.py lost ${r.lost} increments`);
-  return r.opsPerSec;
 }
 
 // (b): the same work both ways; returns rounds per second.
@@ -95,7 +90,7 @@ module.exports = {
     for (let i = 0; i < reps; i++) {
       st.push(await counterOnce(K, 'struct'));
       hand.push(await counterOnce(K, 'hand'));
-      if (i < pyReps) py.push(pythonOnce(K));
+      if (i < pyReps) py.push(pythonOnce(K, 'lock-bytes'));
       fs.push(fieldsOnce(N, 'struct'));
       fh.push(fieldsOnce(N, 'hand'));
       log(`  rep ${i + 1}/${reps}: counter struct ${Math.round(st[i])}/s, by hand ${Math.round(hand[i])}/s` +

@@ -80,10 +80,6 @@ const SLICE_MS = 100;
 // How long open() waits for a channel that is being created.
 const OPEN_READY_MS = 1000;
 
-// TypedArray.prototype.slice (Buffer's own slice() is subarray()): a copy
-// into a new Buffer with its own memory.
-const sliceCopy = Uint8Array.prototype.slice as (this: Buffer, start: number, end: number) => Buffer;
-
 const NONE: unique symbol = Symbol('none');
 type None = typeof NONE;
 
@@ -952,7 +948,10 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     }
     // A serialized value lives in the codec's scratch memory until the next
     // serialization: keep a copy while this send waits.
-    if (enc.kind === KIND_VALUE) enc.payload = sliceCopy.call(enc.payload as Buffer, 0, enc.len);
+    if (enc.kind === KIND_VALUE) {
+      const p = enc.payload as Uint8Array;
+      enc.payload = copyOf(p.buffer, p.byteOffset, enc.len);
+    }
     return this.#sendAsync(enc, deadline, signal);
   }
 

@@ -111,6 +111,21 @@ function alignmentOf(n: number): number {
   return n === 0 ? Infinity : n & -n;
 }
 
+/** The alignment field `f` has in an instance whose start is aligned to `guaranteed`. */
+export function fieldAlignment(f: PlacedField, guaranteed: number): number {
+  return Math.min(guaranteed, alignmentOf(f.offset));
+}
+
+/** The alignment every element of an array of `inner` has, the array itself aligned to `at` (element i starts i sizes further). */
+export function elementAlignment(inner: Layout, at: number): number {
+  return Math.min(at, alignmentOf(inner.size));
+}
+
+/** Whether field `f` can be reached through a typed array (and so by Atomics) where its instance starts aligned to `guaranteed`. */
+export function isAligned(f: PlacedField, guaranteed: number): boolean {
+  return fieldAlignment(f, guaranteed) >= f.natural;
+}
+
 /**
  * Checks that every field that must be aligned (a mutex, a numeric array, and
  * so on inside nested layouts) is, whenever the layout starts at a multiple
@@ -118,15 +133,14 @@ function alignmentOf(n: number): number {
  */
 export function checkAlignment(layout: Layout, guaranteed: number, path = ''): void {
   for (const f of layout.fields) {
-    const at = Math.min(guaranteed, alignmentOf(f.offset));
+    const at = fieldAlignment(f, guaranteed);
     const where = `${path}${f.name}`;
     if ((f.kind === 'mutex' || f.kind === 'array') && at < f.natural) {
       throw invalidArgValue(`fields.${where}`, typeof f.spec === 'string' ? f.spec : where,
         `would not be aligned to ${f.natural} bytes with pack ${layout.pack ?? 'none'} (a ${f.kind === 'mutex' ? 'mutex' : 'typed array'} needs it)`);
     }
     if (f.kind === 'struct' || f.kind === 'structArray') {
-      // Each element of an array of structs starts a multiple of its size further.
-      const step = f.kind === 'structArray' ? Math.min(at, alignmentOf(f.inner!.size)) : at;
+      const step = f.kind === 'structArray' ? elementAlignment(f.inner!, at) : at;
       checkAlignment(f.inner!, step, `${where}.`);
     }
   }

@@ -8,7 +8,7 @@ import { endianness } from 'node:os';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { Mutex } from './mutex';
 import type { SharedMemory } from './shared-memory';
-import type { Layout, PlacedField, ScalarType } from './struct-layout';
+import { elementAlignment, fieldAlignment, isAligned, type Layout, type ScalarType } from './struct-layout';
 
 /** Typed arrays over a segment's whole ArrayBuffer, shared by its views. */
 export interface Memory {
@@ -88,16 +88,6 @@ const infos = new WeakMap<object, ViewInfo>();
 
 export function viewInfo(view: unknown): ViewInfo | undefined {
   return typeof view === 'object' && view !== null ? infos.get(view) : undefined;
-}
-
-// The largest power of two that divides n (n = 0: any).
-function alignmentOf(n: number): number {
-  return n === 0 ? Infinity : n & -n;
-}
-
-/** Whether a field can be reached through a typed array (and so by Atomics) in a view whose start has this alignment. */
-export function isAligned(f: PlacedField, guaranteed: number): boolean {
-  return Math.min(guaranteed, alignmentOf(f.offset)) >= f.natural;
 }
 
 // ---- conversions the generated setters call ------------------------------
@@ -232,7 +222,7 @@ export function makeSubs(
   const ab = info.shm.buffer.buffer;
   const start = info.shm.buffer.byteOffset + info.base;
   for (const f of info.layout.fields) {
-    const at = Math.min(info.guaranteed, alignmentOf(f.offset));
+    const at = fieldAlignment(f, info.guaranteed);
     if (f.kind === 'array') {
       subs[f.name] = new TYPED_ARRAY[f.scalar as Exclude<ScalarType, 'bool'>](ab as ArrayBuffer, start + f.offset, f.count);
     } else if (f.kind === 'mutex') {
@@ -241,8 +231,8 @@ export function makeSubs(
       subs[f.name] = nestedView(f.inner!, info.shm, info.base + f.offset, at, create);
     } else if (f.kind === 'structArray') {
       const inner = f.inner!;
-      // Element i starts i sizes further: one class for all, for the least aligned.
-      const step = Math.min(at, alignmentOf(inner.size));
+      // One class for all the elements, for the least aligned.
+      const step = elementAlignment(inner, at);
       const items: object[] = [];
       for (let i = 0; i < f.count!; i++) items.push(nestedView(inner, info.shm, info.base + f.offset + i * inner.size, step, create));
       subs[f.name] = Object.freeze(items);

@@ -6,8 +6,8 @@ import { closedError, invalidArgType, invalidArgValue, outOfRange } from './erro
 import type { Mutex } from './mutex';
 import { SharedMemory } from './shared-memory';
 import { toC, toCtypes } from './struct-c';
-import { computeLayout, type HasLayout, type Layout, type PlacedField } from './struct-layout';
-import { ARRAY_OF, generateViewClass, isAligned, makeSubs, memoryOf, toBig, type ViewClass, type ViewInfo, viewInfo } from './struct-view';
+import { computeLayout, type HasLayout, isAligned, type Layout, type PlacedField } from './struct-layout';
+import { ARRAY_OF, generateViewClass, makeSubs, memoryOf, toBig, type ViewClass, type ViewInfo, viewInfo } from './struct-view';
 import { notify, wait, waitAsync, type WaitResult } from './wait';
 
 /** The scalar field types: integers (64-bit ones read as `bigint`), floats, and a 1-byte `bool`. */
@@ -312,6 +312,12 @@ export class StructLayout<F = StructFields> {
     return v;
   }
 
+  // One of Atomics' read-modify-writes on a field: validated, converted, done.
+  #modify(op: (a: Int32Array, i: number, v: number) => number, view: unknown, field: unknown, value: unknown, syscall: string): number | bigint {
+    const t = this.#target(view, field, syscall);
+    return op(t.arr as Int32Array, t.index, this.#value(value, t.big) as number);
+  }
+
   /**
    * `Atomics.load` on an integer field (64-bit ones as `bigint`).
    *
@@ -359,8 +365,7 @@ export class StructLayout<F = StructFields> {
    * ```
    */
   add(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number | bigint): number | bigint {
-    const t = this.#target(view, field, 'struct_add');
-    return Atomics.add(t.arr as Int32Array, t.index, this.#value(value, t.big) as number);
+    return this.#modify(Atomics.add, view, field, value, 'struct_add');
   }
 
   /**
@@ -375,8 +380,7 @@ export class StructLayout<F = StructFields> {
    * ```
    */
   sub(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number | bigint): number | bigint {
-    const t = this.#target(view, field, 'struct_sub');
-    return Atomics.sub(t.arr as Int32Array, t.index, this.#value(value, t.big) as number);
+    return this.#modify(Atomics.sub, view, field, value, 'struct_sub');
   }
 
   /**
@@ -391,8 +395,7 @@ export class StructLayout<F = StructFields> {
    * ```
    */
   and(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number | bigint): number | bigint {
-    const t = this.#target(view, field, 'struct_and');
-    return Atomics.and(t.arr as Int32Array, t.index, this.#value(value, t.big) as number);
+    return this.#modify(Atomics.and, view, field, value, 'struct_and');
   }
 
   /**
@@ -407,8 +410,7 @@ export class StructLayout<F = StructFields> {
    * ```
    */
   or(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number | bigint): number | bigint {
-    const t = this.#target(view, field, 'struct_or');
-    return Atomics.or(t.arr as Int32Array, t.index, this.#value(value, t.big) as number);
+    return this.#modify(Atomics.or, view, field, value, 'struct_or');
   }
 
   /**
@@ -423,8 +425,7 @@ export class StructLayout<F = StructFields> {
    * ```
    */
   xor(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number | bigint): number | bigint {
-    const t = this.#target(view, field, 'struct_xor');
-    return Atomics.xor(t.arr as Int32Array, t.index, this.#value(value, t.big) as number);
+    return this.#modify(Atomics.xor, view, field, value, 'struct_xor');
   }
 
   /**
@@ -439,8 +440,7 @@ export class StructLayout<F = StructFields> {
    * ```
    */
   exchange(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number | bigint): number | bigint {
-    const t = this.#target(view, field, 'struct_exchange');
-    return Atomics.exchange(t.arr as Int32Array, t.index, this.#value(value, t.big) as number);
+    return this.#modify(Atomics.exchange, view, field, value, 'struct_exchange');
   }
 
   /**
@@ -473,7 +473,7 @@ export class StructLayout<F = StructFields> {
    */
   wait(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number, timeoutMs?: number): WaitResult {
     const t = this.#target(view, field, 'struct_wait', true);
-    return wait(t.arr as Int32Array, t.index, this.#value(value, false) as number | 0, timeoutMs);
+    return wait(t.arr as Int32Array, t.index, this.#value(value, false) as number, timeoutMs);
   }
 
   /**
@@ -490,7 +490,7 @@ export class StructLayout<F = StructFields> {
   waitAsync(view: StructView<F>, field: keyof StructFieldsObject<F> & string, value: number, timeoutMs?: number): Promise<WaitResult> {
     try {
       const t = this.#target(view, field, 'struct_wait', true);
-      return waitAsync(t.arr as Int32Array, t.index, this.#value(value, false) as number | 0, timeoutMs);
+      return waitAsync(t.arr as Int32Array, t.index, this.#value(value, false) as number, timeoutMs);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -4,7 +4,7 @@
 //   struct  a Struct view: s.lock.lockSync(); s.count += 1n; s.lock.unlock()
 //   hand    by hand: m.lockSync(); c[0] += 1n; m.unlock() (Mutex + BigUint64Array)
 // argv: shmName K MODE
-const { SharedMemory, Mutex, Struct } = require('../..');
+const { SharedMemory, Mutex } = require('../..');
 const { nextMessage, send, fail } = require('./common');
 const { Counter } = require('../struct-layout');
 
@@ -38,7 +38,6 @@ async function main() {
     shm.close();
   }
   process.disconnect();
-  void Struct;
 }
 
 main().catch(fail);
