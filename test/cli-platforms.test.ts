@@ -1,4 +1,4 @@
-// Where named objects cannot be listed (macOS, Windows), `shmem ls` says so and
+// Where named objects cannot be listed (macOS, Windows), `shmem ls` and `shmem prune` say so and
 // exits with 3; `info` opens the object instead of stat'ing it, and `rm` goes
 // through the library as everywhere. Run here by making the CLI believe it is
 // on that platform (test/fixtures/fake-platform.js); the objects are real.
@@ -19,6 +19,18 @@ posix.each(['darwin', 'win32'] as const)('shmem ls on %s', (platform) => {
       expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 3, stdout: '' });
       expect(run.stderr).toMatch(new RegExp(`^shmem: ls is not supported here: ${os} offers no (documented )?way to list .*'shmem info NAME'`));
     }
+  });
+
+  test('prune: a clear message on stderr, nothing on stdout, nothing removed, exit 3 (also with --dry-run and --json)', async () => {
+    const os = platform === 'darwin' ? 'macOS' : 'Windows';
+    const name = uniqueName('shm');
+    SharedMemory.create({ name, size: 4096 }).close(); // used by nobody: prune would remove it where it can
+    for (const args of [['prune', '--older-than', '0s'], ['prune', '--dry-run'], ['prune', '--json', '--older-than', '0s']]) {
+      const run = await shmem(args, { platform });
+      expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 3, stdout: '' });
+      expect(run.stderr).toMatch(new RegExp(`^shmem: prune is not supported here: ${os} offers no (documented )?way to list `));
+    }
+    SharedMemory.open(name).close(); // still there
   });
 
   test('--help still works (exit 0) and names exit code 3', async () => {
