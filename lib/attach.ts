@@ -49,11 +49,14 @@ function layoutFrom(d: unknown, path: string): StructLayout<unknown> {
 
 /**
  * Opens every handle description in `value` (as handles travel: see a
- * handle's `$shmem` and `toJSON()`), walking arrays and plain objects, and
- * returns a copy of `value` with open handles in their places; other values
+ * handle's `$shmem` and `toJSON()`), walking arrays and plain objects
+ * (cycles and shared parts kept), and returns a copy of `value` with open
+ * handles in their places; other values, and handles that are already open,
  * are left as they are. Each segment is opened once, however many handles
- * in `value` live in it (closing it, through any of them, closes it for all).
- * The caller owns what it attached: close it when done. Nothing is unlinked.
+ * in `value` live in it: closing it (`shm.close()`,
+ * `Struct.segmentOf(view).close()`, `list.shm.close()`) closes it for all of
+ * them. The caller owns what it attached: close it when done. Nothing is
+ * unlinked by attaching or closing.
  *
  * @throws `ERR_INVALID_ARG_VALUE` for a description of an unknown kind or
  * with bad fields; what opening throws (`ENOENT`, …). Then whatever this

@@ -50,8 +50,9 @@ export interface ChannelCreateOptions {
   /** Name other processes open it by; generated when omitted (see {@link SharedMemory.name}). */
   name?: string;
   /**
-   * Bytes for queued messages, an integer from 64 to 2^30. Each message takes
-   * its payload rounded up to 8 bytes, plus 8 bytes of header.
+   * Bytes for queued messages, an integer from 64 to 2^30; the ring uses it
+   * rounded up to a multiple of 8. Each message takes its payload rounded up
+   * to 8 bytes, plus an 8-byte record header.
    */
   capacity: number;
   /** Permission bits of the segment, as {@link SharedMemory.create}'s. Default `0o600`. */
@@ -131,34 +132,23 @@ function sleepMs(ms: number): void {
  * any number of them open it by name, send and receive, at memory speed and
  * without blocking the event loop.
  *
- * Each message goes to exactly one receiver; each receiver sees the messages
- * of one sender in the order sent. A `Buffer` or other `ArrayBufferView`
- * arrives as a `Buffer` the receiver owns, a string as a string, anything
- * else that structured clone accepts as that value (as `postMessage` does).
- *
- * **Killed processes.** A sender killed (even by SIGKILL, even between
- * `tryReserve` and `commit`) costs at most the message it was sending; every
- * message whose send returned is received exactly once. A killed receiver
- * costs at most the messages its calls had taken; none is received twice. A
- * message peeked and not released when its handle closes or its process dies
- * stays for the next receiver. Nobody hangs because of a dead peer. A
- * stopped (SIGSTOP) or slow process is not dead: the others wait for it.
- *
- * | error | when |
- * | --- | --- |
- * | `ERR_INVALID_ARG_TYPE` | a message that is `undefined`, an option of the wrong type |
- * | `ERR_OUT_OF_RANGE` | `capacity` not an integer from 64 to 2^30; a message over {@link Channel.maxMessageSize}; a bad timeout or length |
- * | `DataCloneError` | a value structured clone refuses (a function, a symbol…) |
- * | `ERR_INVALID_ARG_VALUE` | `open` of a segment that is not a channel, of another layout version, or whose header was overwritten |
- * | `ERR_INVALID_STATE` | `commit` with no reservation, `release` with nothing peeked, a send while this handle holds a reservation, a peek at a message that is not bytes |
- * | `EPIPE` | a send after {@link Channel.end} (also one that was waiting for room) |
- * | `EBADF` | any use after `close()`; pending waits reject with it when the channel is closed |
- * | `EBADMSG` | the channel's memory was overwritten under an open handle |
- * | `ENOENT`, `EEXIST`, `EACCES`… | as {@link SharedMemory.open} / {@link SharedMemory.create} |
- * | `AbortError` | the `signal` of a waiting call aborted: nothing was sent or taken |
+ * A `Buffer` or any other `ArrayBufferView` (a typed array too) arrives as a
+ * `Buffer` the receiver owns (a copy), a string as a string, and anything
+ * else that structured clone accepts (objects, arrays, `Map`, `Set`, `Date`,
+ * `BigInt`, `Error`, `null`…) as that value: written in V8's serialization
+ * format and decoded with `v8.deserialize`, from a copy, never in place.
+ * Plain data (objects and arrays of strings, numbers, booleans, `null` and
+ * `Date`s) is written by shmem's own writer of that format, byte for byte
+ * what `v8.serialize` writes and about 4× faster for small objects; anything
+ * else goes through `v8.serialize`. `undefined` cannot be sent.
  *
  * `T` (`Channel.create<Job>(…)`, `Channel.open<Job>(name)`) types what is
  * sent and received; nothing checks it at run time.
+ *
+ * Which receiver gets a message and in what order, what full and empty mean,
+ * what a killed sender or receiver costs, how `end()` finishes a stream, and
+ * the errors of all its methods in one table: the Channel section of
+ * docs/api.md.
  *
  * @example
  * ```ts
@@ -174,9 +164,14 @@ function sleepMs(ms: number): void {
 export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   /** The name, as given or generated: other processes pass it to {@link Channel.open}. */
   readonly name: string;
-  /** Bytes for messages, as given to {@link Channel.create}. */
+  /** Bytes for messages, as given to {@link Channel.create} (not rounded: see {@link ChannelCreateOptions.capacity}). */
   readonly capacity: number;
-  /** The largest message (payload bytes: a buffer's length, a string's UTF-8 length, a value's serialized length) that fits. */
+  /**
+   * The largest message (payload bytes: a buffer's length, a string's UTF-8
+   * length, a value's serialized length) that fits: the capacity rounded up
+   * to a multiple of 8, less the 8-byte record header. The empty channel
+   * always takes a message of this size.
+   */
   readonly maxMessageSize: number;
 
   readonly #shm: SharedMemory;
@@ -350,6 +345,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   /**
    * Removes a channel's name, as {@link SharedMemory.unlink}: handles
    * already open keep working.
+   *
+   * @throws `ENOENT` if there is no such name.
    *
    * @example
    * ```ts
@@ -872,8 +869,10 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    *
    * @throws `EPIPE` after {@link Channel.end}; `ERR_OUT_OF_RANGE` if it is
    * larger than {@link Channel.maxMessageSize}; `ERR_INVALID_ARG_TYPE` for
-   * `undefined`; `DataCloneError` for a value structured clone refuses;
-   * `EBADF` after `close()`.
+   * `undefined`; `DataCloneError` for a value structured clone refuses (a
+   * function, a symbol…): all before anything is written.
+   * `ERR_INVALID_STATE` while this handle holds a reservation; `EBADF` after
+   * `close()`.
    *
    * @example
    * ```ts
@@ -893,7 +892,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    * Sends `message`, blocking this thread while the channel is full, up to
    * `timeoutMs` (default: forever). `false` if it timed out (nothing sent).
    *
-   * @throws As {@link Channel.trySend}; `EPIPE` also if the channel ends while it waits.
+   * @throws As {@link Channel.trySend}; `EPIPE` also if the channel ends
+   * while it waits; `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
    *
    * @example
    * ```ts
@@ -915,8 +915,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   }
 
   /**
-   * Sends `message`, waiting for room without blocking the event loop.
-   * Resolves `true` once sent, `false` on timeout (nothing sent).
+   * Sends `message`, waiting for room without blocking the event loop or the
+   * libuv threadpool. Resolves `true` once sent, `false` on timeout (nothing
+   * sent). A pending send keeps the process alive, like a pending write.
    *
    * @throws (rejects) As {@link Channel.sendSync}; `AbortError` if
    * `options.signal` aborts first (nothing sent); `EBADF` if the channel is
@@ -999,7 +1000,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    * `timeoutMs` (default: forever). `undefined` if it timed out, or at once
    * when the channel has ended and is drained.
    *
-   * @throws As {@link Channel.tryReceive}.
+   * @throws As {@link Channel.tryReceive}; `ERR_OUT_OF_RANGE` for a negative
+   * or NaN timeout.
    *
    * @example
    * ```ts
@@ -1035,9 +1037,10 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   }
 
   /**
-   * The next message, waiting without blocking the event loop. Resolves
-   * `undefined` on timeout, or when the channel has ended and is drained. A
-   * pending receive keeps the process alive, like a pending read.
+   * The next message, waiting without blocking the event loop or the libuv
+   * threadpool. Resolves `undefined` on timeout, or when the channel has
+   * ended and is drained. A pending receive keeps the process alive, like a
+   * pending read.
    *
    * @throws (rejects) As {@link Channel.tryReceive}; `AbortError` if
    * `options.signal` aborts first (nothing taken); `EBADF` if the channel is
@@ -1314,8 +1317,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    * the handle closes or its process dies first, the message stays for the
    * next receiver.
    *
-   * @throws `ERR_INVALID_STATE` if the next message is a string or a value
-   * (receive those with {@link Channel.tryReceive}); as {@link Channel.tryReceive}.
+   * @throws `ERR_INVALID_STATE` if the next message is a string or a value,
+   * which stays there (receive those with {@link Channel.tryReceive}); as
+   * {@link Channel.tryReceive}.
    *
    * @example
    * ```ts
@@ -1494,7 +1498,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    * Ends this handle's use of the channel: pending sends and receives reject
    * with `EBADF`, views from reserve, peek and poll drop to length 0, an open
    * reservation is dropped (nothing sent), and a peeked message stays for
-   * other receivers. Idempotent. The name stays: see {@link Channel.unlink}.
+   * other receivers. A lock that a pending call was being given at that
+   * moment is let go as soon as it arrives (the mapping stays until then).
+   * Idempotent. The name stays: see {@link Channel.unlink}.
    *
    * @example
    * ```ts

@@ -11,14 +11,14 @@
  * - {@link Semaphore}: named counting semaphores (`sem_open`).
  * - {@link Channel}: a message queue in a segment, between any processes and
  *   worker threads, that loses nothing to a killed peer.
+ * - {@link Struct}: C-compatible layouts, as live typed fields over a segment.
+ * - {@link ShareableList}: Python's `ShareableList`, byte for byte.
+ * - {@link attach}: opens the handles that travelled in a message.
  *
- * System errors look like Node's `fs` errors ({@link SystemError}, tested with
- * {@link isSystemError}); bad arguments throw Node's `ERR_*` errors before any
- * system call; use after `close()` throws `EBADF`; an aborted wait rejects
- * with an {@link AbortError}.
- *
- * `close()` ends one process's use of a segment or semaphore; `unlink()`
- * removes its name. Every process closes, one (usually the creator) unlinks.
+ * This reference documents each symbol. What concerns several at once (the
+ * error model: {@link SystemError}, {@link isSystemError}, {@link AbortError};
+ * lifetimes: `close()` versus `unlink()`; how handles travel; the Channel's
+ * guarantees; which lock to use) is in the API guide, docs/api.md.
  *
  * @example
  * ```ts

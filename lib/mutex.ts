@@ -65,16 +65,28 @@ function validatePlace(shm: unknown, offset: unknown): SharedMemory {
 }
 
 /**
- * A mutual-exclusion lock that lives inside a shared segment, for threads of
- * every process that maps it.
+ * A mutual-exclusion lock that lives inside a shared segment, in
+ * {@link Mutex.BYTES} bytes, for threads of every process that maps it. One
+ * process {@link Mutex.create}s it; the others {@link Mutex.attach} at the
+ * same offset.
  *
- * Taking and releasing a free lock is one atomic compare-and-swap each, with
- * no system call; a thread that must wait spins briefly, then sleeps in the
- * kernel (a futex on Linux). The holder is a thread; if its process dies,
- * even by SIGKILL, the next locker takes the lock over within milliseconds
- * and sees {@link Mutex.ownerDied} `true`, so it can repair the data the
- * lock protects. A lock held by a live thread is never taken away. It is not
- * recursive: locking it again from the holding thread throws `EDEADLK`.
+ * Taking and releasing a free lock is one atomic compare-and-swap (and a
+ * store) each, done in JS: no system call, no native call. A thread that
+ * must wait spins briefly, then sleeps in the kernel (a futex on Linux), so
+ * a waiting process uses no CPU. The holder is a thread (the main thread or
+ * a worker) of a process. It is not recursive: locking it again from the
+ * holding thread throws `EDEADLK`.
+ *
+ * **A dead holder.** If the process or worker thread holding the lock dies,
+ * even by SIGKILL, the next `lock`, `lockSync` or `tryLock` in another thread
+ * takes the lock over within about 10 ms and sees {@link Mutex.ownerDied}
+ * `true`, so it can repair the data the lock protects. A lock held by a live
+ * thread is never taken away, also not from a stopped (SIGSTOP) or busy
+ * process. A holder is taken over only when its death is proven (how:
+ * docs/design.md). Once processes of two pid namespaces (containers that
+ * share `/dev/shm` but not their pids) have used the mutex, no holder of it
+ * is proven dead until {@link Mutex.create} initialises it again. On macOS
+ * no dead holder is taken over (docs/platforms.md).
  *
  * @example
  * ```ts
@@ -150,7 +162,10 @@ export class Mutex {
   }
 
   /**
-   * Uses the mutex that `Mutex.create` initialised at `offset` of `shm` (in this or another process).
+   * Uses the mutex that `Mutex.create` initialised at `offset` of `shm` (in
+   * this or another process), and records this process's pid namespace in
+   * it (a mutex made by an older shmem has none recorded: the first process
+   * to attach records its own).
    *
    * @throws `ERR_INVALID_ARG_VALUE` if no mutex was created there; the same
    * errors as {@link Mutex.create} for a bad `shm` or `offset`.
@@ -275,10 +290,16 @@ export class Mutex {
 
   /**
    * Takes the lock without blocking the event loop or the libuv threadpool.
-   * Resolves `true` when taken, `false` on timeout; rejects with an
-   * `AbortError` when `signal` aborts (the lock is not taken), with `EBADF`
-   * if the segment is closed meanwhile, and with `EDEADLK` if this thread
-   * already holds it. Several pending `lock()`s of one thread queue up.
+   * A free lock is taken at once; otherwise a pooled waiter thread of this
+   * package's own sleeps for it. Resolves `true` when taken, `false` on
+   * timeout; rejects with an `AbortError` when `signal` aborts (the lock is
+   * not taken), with `EBADF` if the segment is closed meanwhile, and with
+   * `EDEADLK` if this thread already holds it. Several pending `lock()`s of
+   * one thread queue up behind each other. A pending lock keeps the process
+   * alive, like a timer.
+   *
+   * @throws (rejects) `EDEADLK`, `EBADF` as said; `ERR_OUT_OF_RANGE` for a
+   * negative or NaN timeout.
    *
    * @example
    * ```ts

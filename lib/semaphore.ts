@@ -20,8 +20,11 @@ import {
 export interface SemaphoreCreateOptions {
   /**
    * Name other processes use to open it: not empty, no '/' or NUL, at most
-   * 251 UTF-8 bytes on Linux (30 on macOS). Semaphore names live apart from
-   * segment names. Generated when omitted: see {@link Semaphore.name}.
+   * 251 UTF-8 bytes on Linux (30 on macOS). On Linux and macOS semaphore
+   * names live apart from segment names; on Windows both share the one
+   * namespace of named kernel objects, so a name cannot be both: creating
+   * one under the other's name fails with `EEXIST`, and opening it gives
+   * `ENOENT`. Generated when omitted: see {@link Semaphore.name}.
    */
   name?: string;
   /**
@@ -29,14 +32,9 @@ export interface SemaphoreCreateOptions {
    * 1: a lock. 0 makes a signal that a `post()` must open first.
    */
   value?: number;
-  /** Permission bits, subject to the process umask. Default `0o600`. */
+  /** Permission bits, as {@link SharedMemoryCreateOptions.mode}. Default `0o600`. */
   mode?: number;
-  /**
-   * Remove the name when this process exits (normally, by `process.exit()` or
-   * by an uncaught error), or, in a worker thread, when that worker ends,
-   * unless it was unlinked before. Not when the process is killed by a signal.
-   * Default `false`.
-   */
+  /** Remove the name when this process exits, as {@link SharedMemoryCreateOptions.unlinkOnExit}. Default `false`. */
   unlinkOnExit?: boolean;
 }
 
@@ -78,8 +76,8 @@ export interface SemaphoreWaitOptions {
  */
 export class Semaphore implements Disposable {
   /**
-   * The name as given (no leading '/'), or the generated one (`sem_…`,
-   * unique, at most 30 characters): pass it to other processes for
+   * The name as given (no leading '/'), or the generated one (`sem_…`, made
+   * as {@link SharedMemory.name} describes): pass it to other processes for
    * {@link Semaphore.open}.
    */
   readonly name: string;
@@ -227,9 +225,11 @@ export class Semaphore implements Disposable {
 
   /**
    * Takes a unit, blocking this thread up to `timeoutMs` (default: forever).
-   * Returns `false` on timeout. It spins for about a microsecond before
-   * sleeping in the kernel, which makes a contended lock fast. Use `wait()`
-   * on a thread that serves I/O.
+   * Returns `false` on timeout. It first spins for about a microsecond (100
+   * `sem_trywait`s) before sleeping in the kernel: under contention the
+   * holder usually releases within that time, and a sleep and wake in the
+   * kernel costs several microseconds. Use it in worker processes and worker
+   * threads; on a thread that serves I/O, use `wait()`.
    *
    * @throws `EBADF` after `close()`; `ERR_OUT_OF_RANGE` for a negative or NaN timeout.
    *
@@ -250,11 +250,17 @@ export class Semaphore implements Disposable {
   }
 
   /**
-   * Takes a unit without blocking the event loop or the libuv threadpool.
+   * Takes a unit without blocking the event loop or the libuv threadpool
+   * (`fs`, `dns` and `crypto` keep their pool). A free unit is taken at once;
+   * otherwise the wait sleeps on a pooled thread of this package's own.
    * Resolves `true` when taken, `false` on timeout; rejects with an
-   * {@link AbortError} when `signal` aborts (no unit is taken), and with
-   * `EBADF` if the semaphore is closed meanwhile. A pending wait keeps the
-   * process alive, like a timer.
+   * {@link AbortError} when `signal` aborts (no unit is taken: one that the
+   * waiting thread took at that instant is posted back), and with `EBADF` if
+   * the semaphore is closed meanwhile. A pending wait keeps the process
+   * alive, like a timer.
+   *
+   * @throws (rejects) `EBADF` after `close()`; `ERR_OUT_OF_RANGE` for a
+   * negative or NaN timeout.
    *
    * @example
    * ```ts
@@ -305,7 +311,9 @@ export class Semaphore implements Disposable {
 
   /**
    * Closes this process's handle. Idempotent. Pending `wait()`s reject with
-   * `EBADF` (a unit a waiter took meanwhile is given back). Never removes the name.
+   * `EBADF` (a unit a waiter took meanwhile is given back); the OS semaphore
+   * is released only after the last waiting thread has let go of it, so
+   * closing with waits pending is safe. Never removes the name.
    *
    * @example
    * ```ts

@@ -24,7 +24,11 @@ import { defineDescription } from './handle-description';
 import { SharedMemory } from './shared-memory';
 import { validateOptions } from './validators';
 
-/** A value a ShareableList holds: as Python's int, float, bool, None, str and bytes. */
+/**
+ * A value a ShareableList holds: as Python's int, float, bool, None, str and
+ * bytes. A `number` that is a safe integer is written as an int, any other
+ * `number` as a float; a `bigint` as an int.
+ */
 export type ShareableValue = number | bigint | boolean | null | string | Buffer;
 
 /** Options for {@link ShareableList.create}. */
@@ -177,7 +181,13 @@ export class ShareableList implements Iterable<ShareableValue> {
   }
 
   /**
-   * Creates a segment holding `values`, laid out as CPython does.
+   * Creates a segment holding `values`, laid out as CPython does. Each item
+   * gets a slot of 8 bytes, or for a string or bytes its length rounded up
+   * to a multiple of 8 with room for a NUL. Stricter than CPython on what it
+   * writes: a string's slot is sized by its UTF-8 bytes (CPython counts
+   * characters and then cuts the bytes, gh-88336), and a string or bytes
+   * that ends in NUL is refused (Python would strip the NULs when reading,
+   * gh-106939).
    *
    * @throws `ERR_INVALID_ARG_TYPE` for a value Python's list cannot hold;
    * `ERR_INVALID_ARG_VALUE` for a string or bytes ending in NUL;
@@ -219,6 +229,7 @@ export class ShareableList implements Iterable<ShareableValue> {
 
   /**
    * Opens a list by name: one this package or Python's `ShareableList` made.
+   * Lists Python made are read as Python reads them.
    *
    * @throws What {@link SharedMemory.open} throws (`ENOENT`, …); `EBADMSG` if
    * the segment does not hold a list.
@@ -249,7 +260,7 @@ export class ShareableList implements Iterable<ShareableValue> {
     return this.#length;
   }
 
-  /** True after `close()`. */
+  /** True after `close()`: reading or writing items then throws `EBADF`. */
   get closed(): boolean {
     return this.shm.closed;
   }
@@ -343,8 +354,9 @@ export class ShareableList implements Iterable<ShareableValue> {
   }
 
   /**
-   * Replaces item `index`: any kind of value, within the bytes its slot was
-   * made with (8 for numbers, booleans and null).
+   * Replaces item `index`: any kind of value (the item may change kind),
+   * within the bytes its slot was made with (8 for numbers, booleans and
+   * null).
    *
    * @throws `ERR_OUT_OF_RANGE` for a bad index, a string or bytes over the
    * slot, or a bigint outside int64; `ERR_INVALID_ARG_VALUE` for a string or

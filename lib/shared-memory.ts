@@ -49,17 +49,19 @@ export interface SharedMemoryCreateOptions {
   name?: string;
   /**
    * Size in bytes, an integer >= 1 and at most `buffer.constants.MAX_LENGTH`
-   * (the whole segment is one `Buffer`). The memory is zero-filled and
-   * reserved at once, so a full `/dev/shm` fails `create` with `ENOSPC`
-   * instead of killing the process with SIGBUS on a later write.
+   * (4 GiB on Node 20), since the whole segment is one `Buffer`. The memory
+   * is zero-filled and reserved at once (`posix_fallocate` on Linux), so a full
+   * `/dev/shm` fails `create` with `ENOSPC` instead of killing the process
+   * with SIGBUS on a later write.
    */
   size: number;
-  /** Permission bits for the new segment, subject to the process umask as with `fs.open`. Default `0o600`. */
+  /** Permission bits for the new segment, subject to the process umask as with `fs.open` (and in Python). Default `0o600`. */
   mode?: number;
   /**
    * Remove the name when this process exits (normally, by `process.exit()` or
-   * by an uncaught error), or, in a worker thread, when that worker ends,
-   * unless it was unlinked before. Not when the process is killed by a signal
+   * by an uncaught error), or, in a worker thread, when that worker ends
+   * (returns, calls `process.exit()` or is terminated), unless it was unlinked
+   * before. Not when the process is killed by a signal: it runs no code then
    * (handle `SIGINT`/`SIGTERM` and exit to get the clean-up). A name unlinked
    * by hand is forgotten, so a segment someone else creates later under that
    * name is not removed. Default `false`: removing the name stays an explicit
@@ -92,12 +94,19 @@ export interface SharedMemoryCreateOptions {
  */
 export class SharedMemory implements Disposable {
   /**
-   * The name as given (no leading '/'), or the generated one
-   * (`shm_…`, unique, at most 30 characters): pass it to
-   * other processes for {@link SharedMemory.open}.
+   * The name as given (no leading '/'), or the generated one: pass it to
+   * other processes for {@link SharedMemory.open}. A generated name is
+   * `shm_<pid in base 36>_<tag>_<counter>`, at most 30 characters, where the
+   * tag is 8 random hex digits drawn once per thread (worker threads share
+   * the pid; a reused pid draws a new tag); a name that exists already is
+   * skipped for the next counter.
    */
   readonly name: string;
-  /** Size in bytes: as created, or as the system reports it at `open` (rounded up to a page on macOS). */
+  /**
+   * Size in bytes: as created, or as the system reports it at `open`
+   * (`fstat`; on Windows `VirtualQuery`), which rounds it up to a page on
+   * macOS and Windows.
+   */
   readonly size: number;
   // The mapping's ArrayBuffer, which is also its native handle; null once closed.
   #handle: ArrayBuffer | null;
@@ -145,11 +154,16 @@ export class SharedMemory implements Disposable {
   }
 
   /**
-   * Creates a new segment, exclusively, and maps it. If any step fails,
-   * nothing is left behind.
+   * Creates a new segment, exclusively, and maps it. If any step after the
+   * name was created fails, the name is removed again. A segment of 1 MiB
+   * or more gets its page tables filled here (`MADV_POPULATE_WRITE`, Linux
+   * 5.14+, ignored elsewhere): the creator almost always writes next, and
+   * one call costs less than a fault per page.
    *
    * @throws `EEXIST` if the name is taken; `ENOSPC` if the system cannot
-   * reserve `size` bytes (a full `/dev/shm`).
+   * reserve `size` bytes (a full `/dev/shm`); `ENOMEM` when the program has
+   * as many segments mapped as Linux allows it (the mapping budget in
+   * docs/design.md).
    * @throws `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (a bad name) or
    * `ERR_OUT_OF_RANGE` (a bad size or mode), before any system call.
    *
@@ -181,7 +195,9 @@ export class SharedMemory implements Disposable {
    * Names are POSIX names without the leading '/', so this attaches to what
    * Python's `SharedMemory(name='jobs', create=True)` made, and the reverse.
    *
-   * @throws `ENOENT` if there is none; `EINVAL` if its creator never set a size.
+   * @throws `ENOENT` if there is none; `EINVAL` (from `mmap`) if its creator
+   * never set a size; `ENOMEM` past the mapping budget, as
+   * {@link SharedMemory.create}.
    * @throws `ERR_INVALID_ARG_TYPE` or `ERR_INVALID_ARG_VALUE` for a bad name.
    *
    * @example
@@ -197,8 +213,9 @@ export class SharedMemory implements Disposable {
 
   /**
    * Removes a name, like `fs.unlinkSync`. Processes that have it mapped keep
-   * their mapping; the memory is freed when the last one closes it. (On
-   * Windows a section lives while it is open: this only checks the name.)
+   * their mapping; the memory is freed when the last one closes it. On
+   * Windows a section lives while any process has it open and goes with the
+   * last `close()`: this only checks that the name exists.
    *
    * @throws `ENOENT` if there is no such name.
    *
@@ -241,10 +258,17 @@ export class SharedMemory implements Disposable {
   }
 
   /**
-   * Ends this process's use of the segment: unmaps it and detaches the
-   * Buffer and all views over it (they become empty), so no access can fault.
-   * Pending {@link waitAsync} calls and {@link Mutex.lock} calls on it reject
-   * with `EBADF`. Idempotent. Never removes the name.
+   * Ends this process's use of the segment: unmaps it and detaches its
+   * `ArrayBuffer`, so {@link SharedMemory.buffer} and every view made from it
+   * (`subarray`, `new Int32Array(shm.buffer.buffer)`,
+   * `Buffer.from(shm.buffer.buffer)`, a `DataView`) drop to length 0: a stale
+   * view reads `undefined` or throws a `TypeError`, and can never crash the
+   * process. Pending {@link waitAsync} calls and {@link Mutex.lock} calls on
+   * it reject with `EBADF`. Idempotent. Never removes the name.
+   *
+   * An `ArrayBuffer` moved away before `close()` (`ab.transfer()`, a transfer
+   * list) stays mapped for its new owner until it is collected; `close()`
+   * detaches what it still owns.
    *
    * @example
    * ```ts
@@ -269,7 +293,8 @@ export class SharedMemory implements Disposable {
   /**
    * Removes the name: later {@link SharedMemory.open} calls fail with
    * `ENOENT`. This mapping, and other processes' mappings, stay usable until
-   * they close; works after `close()` too, as in Python.
+   * they close; works after `close()` too, as in Python. On Windows it
+   * removes nothing, as the static {@link SharedMemory.unlink} says.
    *
    * @throws `ENOENT` if the name is already gone.
    *

@@ -16,7 +16,22 @@ export type StructScalarType = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i6
 /** The numeric types, which also make arrays (`'i32[8]'`). */
 export type StructNumericType = Exclude<StructScalarType, 'bool'>;
 
-/** A field's type in {@link Struct.define}. */
+/**
+ * A field's type in {@link Struct.define}:
+ *
+ * - `i8 u8 i16 u16 i32 u32 i64 u64`: integers. The 64-bit ones read as a
+ *   `bigint` and are written from a `bigint` or a safe integer; the others
+ *   convert as a typed-array store does.
+ * - `f32 f64`: floats, converted as a typed-array store does.
+ * - `bool`: 1 byte; any non-zero byte reads `true`; writes take a boolean.
+ * - `char[N]`: a UTF-8 string, NUL-padded in N bytes (exactly N bytes fit).
+ * - `T[N]` of a numeric type: a live typed array over the segment
+ *   ({@link StructArrayOf}); `Atomics` and shmem's {@link wait} and
+ *   {@link notify} work on its elements.
+ * - another layout: a nested view; `[layout, N]`: a frozen array of N views
+ *   (`t.pts[3].x`).
+ * - `'mutex'`: a {@link Mutex}, 16 bytes aligned to 8.
+ */
 export type StructFieldType =
   | StructScalarType
   | `char[${number}]`
@@ -82,8 +97,21 @@ export interface StructLayoutDescription {
  * A live view of a layout over a segment: each field a property that reads
  * and writes the segment's bytes (`bigint` for 64-bit integers, `number` for
  * the other numbers, `boolean`, `string` for `char[N]`; typed arrays, nested
- * views and {@link Mutex}es read-only). `$shmem` describes it (see
- * {@link StructDescription}); `JSON.stringify` gives `{ $shmem }`.
+ * views and {@link Mutex}es read-only). The accessors are generated once per
+ * layout: a field access is one typed-array access (a scalar that `pack`
+ * left misaligned goes through a `DataView`).
+ *
+ * A write that is not allowed throws before anything is written: a `char[N]`
+ * value over N bytes, or a 64-bit value that is neither a `bigint` nor a
+ * safe integer, `ERR_OUT_OF_RANGE`; a `char[N]` value with a NUL
+ * `ERR_INVALID_ARG_VALUE`; a value of the wrong type (a `bool` field takes
+ * only a boolean) `ERR_INVALID_ARG_TYPE`. After the segment is closed a
+ * view reads `undefined` (a `DataView` field throws) and writes go nowhere;
+ * it never crashes.
+ *
+ * Its only own property is `$shmem`, its JSON-safe description (see
+ * {@link StructDescription}); `JSON.stringify` gives `{ $shmem }`, and so
+ * does structured clone.
  */
 export type StructView<F> = {
   -readonly [K in keyof StructFieldsObject<F> as StructSettable<StructFieldsObject<F>[K]> extends true ? K : never]: StructFieldValue<StructFieldsObject<F>[K]>;
@@ -116,7 +144,12 @@ export interface StructHandleJSON {
 
 /** Options for {@link Struct.define}. */
 export interface StructOptions {
-  /** As ctypes' `_pack_` and C's `#pragma pack(n)`: no field aligned to more than this. */
+  /**
+   * As ctypes' `_pack_` and C's `#pragma pack(n)`: no field aligned to more
+   * than this. A `mutex` or `T[N]` field it would leave misaligned is refused
+   * at define; a scalar it leaves misaligned is read and written through a
+   * `DataView`, and takes no atomic operations.
+   */
   pack?: 1 | 2 | 4 | 8;
 }
 
@@ -152,7 +185,8 @@ function describeLayout(layout: Layout): StructLayoutDescription {
 /**
  * A layout made by {@link Struct.define}: its size, alignment and offsets,
  * views of it over segments, atomic operations on its fields, and the
- * matching C and Python declarations.
+ * matching C and Python declarations. Two layouts defined alike are
+ * interchangeable.
  *
  * @example
  * ```ts
@@ -321,6 +355,8 @@ export class StructLayout<F = StructFields> {
   /**
    * `Atomics.load` on an integer field (64-bit ones as `bigint`).
    *
+   * @throws As {@link StructLayout.add}.
+   *
    * @example
    * ```ts
    * declare const shm: SharedMemory;
@@ -337,6 +373,8 @@ export class StructLayout<F = StructFields> {
   /**
    * `Atomics.store`; returns the value stored.
    *
+   * @throws As {@link StructLayout.add}.
+   *
    * @example
    * ```ts
    * declare const shm: SharedMemory;
@@ -351,10 +389,16 @@ export class StructLayout<F = StructFields> {
   }
 
   /**
-   * `Atomics.add` on an integer field, across processes; returns the old value.
+   * `Atomics.add` on an integer field, across processes; returns the old
+   * value. As in every atomic operation of a layout, a 64-bit field takes a
+   * `bigint` or a safe integer and gives back a `bigint`.
    *
    * @throws `ERR_INVALID_ARG_VALUE` for an unknown field, one that is not an
-   * integer, or one `pack` left misaligned; `EBADF` once the segment is closed.
+   * integer (a float, a `bool`), one `pack` left misaligned, or a view of
+   * another layout; `ERR_INVALID_ARG_TYPE` if `view` is not a Struct view or
+   * the value is of the wrong type; `ERR_OUT_OF_RANGE` for a 64-bit value
+   * that is a number but not a safe integer; `EBADF` once the segment is
+   * closed. Nothing is written then.
    *
    * @example
    * ```ts
@@ -371,6 +415,8 @@ export class StructLayout<F = StructFields> {
   /**
    * `Atomics.sub`; returns the old value.
    *
+   * @throws As {@link StructLayout.add}.
+   *
    * @example
    * ```ts
    * declare const shm: SharedMemory;
@@ -385,6 +431,8 @@ export class StructLayout<F = StructFields> {
 
   /**
    * `Atomics.and`; returns the old value.
+   *
+   * @throws As {@link StructLayout.add}.
    *
    * @example
    * ```ts
@@ -401,6 +449,8 @@ export class StructLayout<F = StructFields> {
   /**
    * `Atomics.or`; returns the old value.
    *
+   * @throws As {@link StructLayout.add}.
+   *
    * @example
    * ```ts
    * declare const shm: SharedMemory;
@@ -415,6 +465,8 @@ export class StructLayout<F = StructFields> {
 
   /**
    * `Atomics.xor`; returns the old value.
+   *
+   * @throws As {@link StructLayout.add}.
    *
    * @example
    * ```ts
@@ -431,6 +483,8 @@ export class StructLayout<F = StructFields> {
   /**
    * `Atomics.exchange`; returns the old value.
    *
+   * @throws As {@link StructLayout.add}.
+   *
    * @example
    * ```ts
    * declare const shm: SharedMemory;
@@ -445,6 +499,8 @@ export class StructLayout<F = StructFields> {
 
   /**
    * `Atomics.compareExchange`: stores `replacement` if the field holds `expected`; returns the old value.
+   *
+   * @throws As {@link StructLayout.add}.
    *
    * @example
    * ```ts
@@ -463,6 +519,9 @@ export class StructLayout<F = StructFields> {
    * Sleeps while an `i32`/`u32` field holds `value`, until {@link StructLayout.notify}
    * from any process, or `timeoutMs`; as shmem's {@link wait}.
    *
+   * @throws `ERR_INVALID_ARG_VALUE` for a field that is not `i32`/`u32`; as
+   * {@link StructLayout.add} and {@link wait}.
+   *
    * @example
    * ```ts
    * declare const shm: SharedMemory;
@@ -478,6 +537,7 @@ export class StructLayout<F = StructFields> {
 
   /**
    * As {@link StructLayout.wait}, without blocking the thread (shmem's {@link waitAsync}).
+   * Errors reject the promise.
    *
    * @example
    * ```ts
@@ -498,6 +558,8 @@ export class StructLayout<F = StructFields> {
 
   /**
    * Wakes up to `count` (default all) waiters on an `i32`/`u32` field, in any process; returns how many.
+   *
+   * @throws As {@link StructLayout.wait}; as {@link notify} for a bad count.
    *
    * @example
    * ```ts
@@ -529,7 +591,9 @@ export class StructLayout<F = StructFields> {
   }
 
   /**
-   * Python source for a matching `ctypes.Structure` subclass (use it with `from_buffer(shm.buf, offset)`).
+   * Python source for a matching `ctypes.Structure` subclass, with the same
+   * offsets: in Python, `Name.from_buffer(shm.buf, offset)` is a view of the
+   * same bytes.
    *
    * @example
    * ```ts
@@ -588,11 +652,19 @@ export class Struct {
   /**
    * Defines a layout: `fields` as an object (insertion order) or `[name, type]`
    * pairs. Types: `i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool`, `char[N]`,
-   * a numeric type `[N]`, `'mutex'`, another layout, or `[layout, N]`.
+   * a numeric type `[N]`, `'mutex'`, another layout, or `[layout, N]` (what
+   * each reads as: {@link StructFieldType}). Names are identifiers of at most
+   * 63 characters, not `toJSON`, `constructor` or `__proto__`.
    *
-   * @throws `ERR_INVALID_ARG_VALUE` for an unknown type, a bad or repeated
-   * name, a count that is not a positive integer, a bad `pack`, or a mutex or
-   * typed array that `pack` would leave misaligned.
+   * The layout is C's: each field at its natural alignment (or as
+   * {@link StructOptions.pack} says), the size rounded up to the largest
+   * alignment, in native byte order; so {@link StructLayout.toC} and
+   * {@link StructLayout.toCtypes} declare the same bytes.
+   *
+   * @throws `ERR_INVALID_ARG_VALUE` for no fields, an unknown type, a bad or
+   * repeated name, a count that is not a positive integer, a bad `pack`, or
+   * a mutex or typed array that `pack` would leave misaligned;
+   * `ERR_INVALID_ARG_TYPE` if `fields` is neither an object nor an array.
    *
    * @example
    * ```ts

@@ -19,8 +19,10 @@ export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 export interface WaitOptions {
   /**
    * Microseconds to spin watching the word before sleeping in the kernel
-   * (default 0). A notifier that follows within that time is seen at once,
-   * without the kernel's sleep and wake; the cost is a busy core meanwhile.
+   * (default 0: no spin unless asked, as `Atomics.wait`). A notifier that
+   * follows within that time is seen at once, without the kernel's sleep
+   * and wake (a sub-microsecond wake-up from another core); the cost is a
+   * busy core meanwhile.
    */
   spin?: number;
 }
@@ -97,7 +99,8 @@ export function wait(view: Int32Array, index: number, value: number, timeoutMs?:
  * value (the usual pattern: store, then notify), since the thread then sees
  * the change and resolves `'ok'`. On Linux 6.7+ the kernel itself waits,
  * through an `io_uring` the event loop polls. Closing the segment meanwhile
- * rejects with `EBADF`; argument errors reject as {@link wait} throws.
+ * rejects with `EBADF`; argument errors reject as {@link wait} throws. A
+ * pending wait keeps the process alive, like a timer.
  *
  * @example
  * ```ts
@@ -128,9 +131,9 @@ export function waitAsync(view: Int32Array, index: number, value: number, timeou
 
 /**
  * Wakes up to `count` (default: all) threads that wait on `view[index]`, in
- * every process. Returns how many were woken (0 on macOS and Windows for
- * now, where waiters poll the word and are not counted). `count` 0 wakes
- * nobody, as with `Atomics.notify`.
+ * every process. Returns how many were woken (0 on macOS before 14.4, where
+ * waiters poll the word and are not counted). `count` 0 wakes nobody, as
+ * with `Atomics.notify` (the kernel's `FUTEX_WAKE` would wake one).
  *
  * @throws The same argument errors as {@link wait}; `ERR_OUT_OF_RANGE` for a
  * negative or NaN count.
