@@ -5,7 +5,7 @@
 // their last (ms), and check that every message arrived.
 //   chan-send NAME METHOD N SIZE KIND   METHOD sync|reserve; KIND bytes|object
 //   chan-recv NAME METHOD N             METHOD sync|poll|peek|async
-//   ipc-send N KIND                     process.send to the parent (KIND string|object)
+//   ipc-send N KIND HOW                 process.send to the parent (KIND string|object, HOW plain|drain)
 //   port N SIZE                         a MessagePort to a worker thread in this process
 //   sock-recv PATH N / sock-send PATH N SIZE   a Unix-domain socket, 4-byte length-prefixed frames
 //   pp NAME_A NAME_B ROLE METHOD N WARMUP      ping-pong over two channels (ROLE ping|pong; METHOD sync|async)
@@ -111,14 +111,17 @@ async function chanRecv(name, method, n) {
   await send({ type: 'done', ms, got, bytes });
 }
 
-async function ipcSend(n, kind) {
+// HOW 'plain': process.send(m) as apps call it, without a callback (the
+// messages queue up in this process while the pipe drains them); 'drain':
+// every 1000th send waits for its callback, so the backlog stays bounded,
+// which is process.send at its fastest.
+async function ipcSend(n, kind, how) {
   const s = 'x'.repeat(64);
   await send({ type: 'ready' });
   await nextMessage('go');
   for (let i = 0; i < n; i++) {
     const m = kind === 'object' ? smallObject(i) : s;
-    // Wait for the channel to drain now and then, so the backlog stays bounded.
-    if (i % 1000 === 999) await new Promise((resolve) => process.send(m, resolve));
+    if (how === 'drain' && i % 1000 === 999) await new Promise((resolve) => process.send(m, resolve));
     else process.send(m);
   }
   await send({ type: 'sent' });
@@ -230,7 +233,7 @@ async function pingPong(nameA, nameB, side, method, n, warmup) {
 const roles = {
   'chan-send': () => chanSend(args[0], args[1], Number(args[2]), Number(args[3]), args[4]),
   'chan-recv': () => chanRecv(args[0], args[1], Number(args[2])),
-  'ipc-send': () => ipcSend(Number(args[0]), args[1]),
+  'ipc-send': () => ipcSend(Number(args[0]), args[1], args[2]),
   port: () => port(Number(args[0]), Number(args[1])),
   'sock-recv': () => sockRecv(args[0], Number(args[1])),
   'sock-send': () => sockSend(args[0], Number(args[1]), Number(args[2])),
