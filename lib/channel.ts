@@ -71,6 +71,10 @@ export interface ChannelWaitOptions {
 
 // A waiting side watches the cursor this long before it sleeps in the kernel.
 const SPIN_MS = 0.05;
+// After a poll() that took every message there was, the receiver waits
+// until this long after that moment before it reads TAIL again (see
+// #reloadTail).
+const GATHER_MS = 0.001;
 // A sender spins for room only if at most this much is missing: about what
 // receivers free in SPIN_MS at their rate for small messages.
 const SPIN_ROOM_BYTES = 16 * 1024;
@@ -191,6 +195,9 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
   // receiver TAIL, only when the cached one says full or empty.
   #cachedHead = 0;
   #cachedTail = 0;
+  // When a poll() on this handle last took everything up to #cachedTail (0:
+  // not since it last read TAIL).
+  #drainedAt = 0;
   // Results of #place / #nextRecord.
   #newTail = 0;
   #next = 0;
@@ -599,17 +606,47 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     if (this.#resStart >= 0) throw invalidState('a reservation is open on this handle: commit() it first');
   }
 
+  // Reads TAIL into #cachedTail. After a poll() that took every message there
+  // was less than GATHER_MS ago, first waits for the rest of that time. A
+  // poll() loop that keeps up with its sender would otherwise look again at
+  // once and find one or two new messages each time, and TAIL's cache line
+  // and the record being written would move between the two cores on every
+  // message: measured here, that held a sender to about 4.5 M messages/s,
+  // against about 7.5 with this pause, which lets messages gather into
+  // batches. It delays a message that comes within the pause by at most
+  // 1 µs, and costs nothing to a receiver that comes back later than that.
+  // receiveSync() and the others do not set it: their copy of each message
+  // already keeps them about as slow as the sender (a pause measured there
+  // made them slower).
+  #reloadTail(): number {
+    const at = this.#drainedAt;
+    if (at !== 0) {
+      this.#drainedAt = 0;
+      const until = at + GATHER_MS;
+      while (performance.now() < until);
+    }
+    return (this.#cachedTail = Atomics.load(this.#ctl, I_TAIL));
+  }
+
+  // poll() moved HEAD_TAKEN to `head`: if that is all it knew of, note the
+  // moment for #reloadTail.
+  #took(head: number): void {
+    if (head === this.#cachedTail) this.#drainedAt = performance.now();
+  }
+
   // Holding the receive lock: the ring offset of the next message's record,
-  // pads skipped, or -1 if there is none. Sets #next.
-  #nextRecord(): number {
+  // pads skipped, or -1 if there is none. Sets #next. With `reload` false,
+  // only what #cachedTail already covers (poll() reads TAIL once).
+  #nextRecord(reload = true): number {
     const ctl = this.#ctl;
     const n = this.#n;
     const m = this.#m;
     for (;;) {
       const h = this.#cursor(Atomics.load(ctl, I_HEAD_TAKEN));
       let avail = this.#used(this.#cachedTail, h);
+      if (avail === 0 && !reload) return -1;
       if (avail === 0 || avail > n) {
-        this.#cachedTail = this.#cursor(Atomics.load(ctl, I_TAIL));
+        this.#cursor(this.#reloadTail());
         avail = this.#used(this.#cachedTail, h);
         if (avail === 0) return -1;
         if (avail > n) throw this.#damaged(`${avail} bytes waiting in a ring of ${n}`);
@@ -675,7 +712,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     const n = this.#n;
     let avail = this.#used(this.#cachedTail, h);
     if (avail === 0 || avail > n) {
-      this.#cachedTail = Atomics.load(ctl, I_TAIL);
+      this.#reloadTail();
       avail = this.#used(this.#cachedTail, h);
       if (avail === 0) return NONE;
     }
@@ -715,7 +752,7 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     const h = Atomics.load(this.#ctl, I_HEAD_TAKEN);
     let avail = this.#used(this.#cachedTail, h);
     if (avail === 0 || avail > this.#n) {
-      this.#cachedTail = Atomics.load(this.#ctl, I_TAIL);
+      this.#reloadTail();
       avail = this.#used(this.#cachedTail, h);
     }
     return avail !== 0;
@@ -1118,6 +1155,12 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
    * (no copy): valid only inside `fn`, and not to be kept. Each message is
    * taken before `fn` runs: if `fn` throws, the error propagates and that
    * message is gone; a receiver killed inside `fn` costs only that message.
+   * "Now" is when the call looks: messages sent while `fn` runs wait for the
+   * next call, so a fast sender cannot keep `poll` running. A call that
+   * comes less than 1 µs after one that took everything first lets that
+   * microsecond pass, so that messages gather into batches instead of being
+   * taken one by one as they are written (which slows the sender: see
+   * docs/benchmarks.md).
    *
    * @throws `ERR_INVALID_ARG_TYPE` if `fn` is not a function;
    * `ERR_OUT_OF_RANGE` for a bad `limit`; as {@link Channel.tryReceive}.
@@ -1142,9 +1185,15 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     this.#polling = true;
     try {
       const d = this.#data;
+      // What is there now: TAIL is read once, so that a sender as fast as
+      // this loop cannot keep it here (and the event loop waiting) for ever.
+      this.#cursor(this.#reloadTail());
       while (count < max) {
-        const off = this.#nextRecord();
-        if (off < 0) break;
+        const off = this.#nextRecord(false);
+        if (off < 0) {
+          this.#took(Atomics.load(ctl, I_HEAD_TAKEN));
+          break;
+        }
         const nh = this.#next;
         const s = off + RECORD_HEADER;
         const len = this.#d32[off >> 2];

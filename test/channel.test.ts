@@ -338,6 +338,26 @@ describe('zero copy', () => {
     ch.commit();
   });
 
+  test('poll takes what is there when it looks: messages sent meanwhile, by any handle, wait for the next call', () => {
+    const ch = make(4096);
+    const sender = reopen(ch);
+    for (let i = 0; i < 3; i++) sender.trySend(Buffer.from([i]));
+    expect(ch.poll(() => {}, 1)).toBe(1); // this handle has now seen TAIL with two more behind it
+    for (let i = 3; i < 6; i++) sender.trySend(Buffer.from([i]));
+    const got: number[] = [];
+    // Every message there now, also those sent after this handle last looked...
+    expect(
+      ch.poll((m) => {
+        got.push(m[0]);
+        if (m[0] === 1) sender.trySend(Buffer.from([6])); // ...but not one sent while it runs
+      }),
+    ).toBe(5);
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    expect(ch.poll((m) => got.push(m[0]))).toBe(1);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ch.poll(() => {})).toBe(0);
+  });
+
   test('a throwing poll callback: the error propagates, that message is taken, the rest stay', () => {
     const ch = make();
     ch.trySend('a');
