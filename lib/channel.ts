@@ -628,12 +628,6 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
     return (this.#cachedTail = Atomics.load(this.#ctl, I_TAIL));
   }
 
-  // poll() moved HEAD_TAKEN to `head`: if that is all it knew of, note the
-  // moment for #reloadTail.
-  #took(head: number): void {
-    if (head === this.#cachedTail) this.#drainedAt = performance.now();
-  }
-
   // Holding the receive lock: the ring offset of the next message's record,
   // pads skipped, or -1 if there is none. Sets #next. With `reload` false,
   // only what #cachedTail already covers (poll() reads TAIL once).
@@ -1191,7 +1185,8 @@ export class Channel<T = unknown> implements Disposable, AsyncIterable<T> {
       while (count < max) {
         const off = this.#nextRecord(false);
         if (off < 0) {
-          this.#took(Atomics.load(ctl, I_HEAD_TAKEN));
+          // -1 without a reload: HEAD_TAKEN is at #cachedTail, all it knew of.
+          this.#drainedAt = performance.now();
           break;
         }
         const nh = this.#next;
